@@ -1,0 +1,3 @@
+from .provider import AllureConnectProvider
+
+__all__ = ["AllureConnectProvider"]

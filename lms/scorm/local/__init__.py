@@ -1,0 +1,3 @@
+from .provider import LocalProvider
+
+__all__ = ["LocalProvider"]

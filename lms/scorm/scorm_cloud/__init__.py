@@ -1,0 +1,3 @@
+from .provider import ScormCloudProvider
+
+__all__ = ["ScormCloudProvider"]
