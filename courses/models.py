@@ -83,11 +83,15 @@ class Package(models.Model):
     size = models.PositiveBigIntegerField()
     standard = models.CharField(max_length=20, choices=Standard.choices)
     title = models.CharField(max_length=300, blank=True)
-    manifest = models.JSONField(default=dict, blank=True, help_text="What the intake read from imsmanifest.xml.")
+    manifest = models.JSONField(
+        default=dict, blank=True, help_text="What the intake read from imsmanifest.xml."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=ImportState.PENDING)
     error = models.TextField(blank=True)
     remote_id = models.CharField(
-        max_length=255, blank=True, help_text="The provider's id: SCORM Cloud course id, AllureConnect package id."
+        max_length=255,
+        blank=True,
+        help_text="The provider's id: SCORM Cloud course id, AllureConnect package id.",
     )
     remote_version = models.CharField(max_length=50, blank=True)
     remote_job_id = models.CharField(max_length=255, blank=True)
@@ -99,7 +103,9 @@ class Package(models.Model):
 
     class Meta:
         ordering = ["course", "-version"]
-        constraints = [models.UniqueConstraint(fields=["course", "version"], name="package_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "version"], name="package_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.course} v{self.version}"
@@ -125,16 +131,24 @@ class Sco(models.Model):
     position = models.PositiveIntegerField()
     identifier = models.CharField(max_length=255)
     title = models.CharField(max_length=300, blank=True)
-    href = models.CharField(max_length=2000, help_text="Launch path inside the package, with parameters.")
-    is_sco = models.BooleanField(default=True, help_text="False for assets, which do not talk to the API.")
+    href = models.CharField(
+        max_length=2000, help_text="Launch path inside the package, with parameters."
+    )
+    is_sco = models.BooleanField(
+        default=True, help_text="False for assets, which do not talk to the API."
+    )
     mastery_score = models.FloatField(
-        null=True, blank=True, help_text="Passing score, 0..1 (1.2 masteryscore / 2004 minNormalizedMeasure)."
+        null=True,
+        blank=True,
+        help_text="Passing score, 0..1 (1.2 masteryscore / 2004 minNormalizedMeasure).",
     )
     data_from_lms = models.TextField(blank=True)
 
     class Meta:
         ordering = ["package", "position"]
-        constraints = [models.UniqueConstraint(fields=["package", "identifier"], name="sco_identifier_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "identifier"], name="sco_identifier_unique")
+        ]
         verbose_name = "SCO"
 
     def __str__(self) -> str:

@@ -17,8 +17,12 @@ def _new_external_id() -> str:
 class Learner(models.Model):
     """A person who takes courses. Providers only ever see ``external_id``."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner")
-    external_id = models.CharField(max_length=64, unique=True, default=_new_external_id, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner"
+    )
+    external_id = models.CharField(
+        max_length=64, unique=True, default=_new_external_id, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -42,7 +46,9 @@ class Enrollment(models.Model):
 
     class Meta:
         ordering = ["course", "learner"]
-        constraints = [models.UniqueConstraint(fields=["learner", "course"], name="enrollment_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="enrollment_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} in {self.course}"
@@ -62,14 +68,18 @@ class Attempt(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attempts")
     package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="attempts")
-    number = models.PositiveIntegerField(help_text="1 for the learner's first attempt in the course.")
+    number = models.PositiveIntegerField(
+        help_text="1 for the learner's first attempt in the course."
+    )
     provider = models.CharField(max_length=40, help_text="The provider that plays this attempt.")
     is_open = models.BooleanField(default=True, help_text="Play resumes an open attempt.")
     registered_at = models.DateTimeField(
         null=True, blank=True, help_text="When the provider first learned of this attempt."
     )
 
-    completion = models.CharField(max_length=20, choices=CompletionField.choices, default=Completion.UNKNOWN)
+    completion = models.CharField(
+        max_length=20, choices=CompletionField.choices, default=Completion.UNKNOWN
+    )
     success = models.CharField(max_length=20, choices=SuccessField.choices, default=Success.UNKNOWN)
     score_scaled = models.FloatField(null=True, blank=True, help_text="0..1")
     score_raw = models.FloatField(null=True, blank=True)
@@ -80,15 +90,26 @@ class Attempt(models.Model):
     first_accessed_at = models.DateTimeField(null=True, blank=True)
     last_accessed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    exited_at = models.DateTimeField(null=True, blank=True, help_text="When the learner last left the player.")
+    exited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the learner last left the player."
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
     remote_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="The provider's own timestamp of the stored result."
     )
-    provider_result = models.JSONField(default=dict, blank=True, help_text="The provider's last raw result.")
+    provider_result = models.JSONField(
+        default=dict, blank=True, help_text="The provider's last raw result."
+    )
 
     # Local provider run-time state.
-    cmi = models.JSONField(default=dict, blank=True, help_text="CMI data per SCO identifier (local player).")
+    cmi = models.JSONField(
+        default=dict, blank=True, help_text="CMI data per SCO identifier (local player)."
+    )
+    launch_count = models.PositiveIntegerField(
+        default=0, help_text="Launch URLs minted for this attempt."
+    )
+    # (launch, sequence) of the newest commit stored: an older one must not overwrite it.
+    commit_launch = models.PositiveIntegerField(default=0)
     commit_sequence = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,11 +21,17 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 
 if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-key-never-in-production")
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="django-insecure-development-only-key-never-in-production"
+    )
+    ALLOWED_HOSTS = env.list(
+        "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+    )
     DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 else:
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, "")]
+    missing = [
+        name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, "")
+    ]
     if missing:
         raise ImproperlyConfigured(f"Production settings need: {', '.join(missing)}")
     SECRET_KEY = env.str("SECRET_KEY")
@@ -49,6 +55,7 @@ INSTALLED_APPS = [
     "lms",
     "courses",
     "enrollments",
+    "gradebook",
 ]
 
 MIDDLEWARE = [
@@ -101,9 +108,17 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"  # never served directly: content goes through the authorised player views
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
-STATICFILES_DIRS = [BASE_DIR / "lms" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "lms" / "static",
+    # The SCORM run-time (scorm-again), installed from the npm registry by package-lock.json.
+    ("vendor/scorm-again", BASE_DIR / "node_modules" / "scorm-again" / "dist"),
+]
 STORAGES = {
-    "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": {
+        "BACKEND": env.str(
+            "FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -157,7 +172,9 @@ SCORM_DEFAULT_PROVIDER = env.str("SCORM_DEFAULT_PROVIDER", default="local")
 # Package intake limits: zips are untrusted input.
 SCORM_INTAKE_MAX_UPLOAD_BYTES = env.int("SCORM_INTAKE_MAX_UPLOAD_BYTES", default=1024**3)
 SCORM_INTAKE_MAX_ENTRIES = env.int("SCORM_INTAKE_MAX_ENTRIES", default=10_000)
-SCORM_INTAKE_MAX_UNCOMPRESSED_BYTES = env.int("SCORM_INTAKE_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
+SCORM_INTAKE_MAX_UNCOMPRESSED_BYTES = env.int(
+    "SCORM_INTAKE_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3
+)
 SCORM_INTAKE_MAX_COMPRESSION_RATIO = env.int("SCORM_INTAKE_MAX_COMPRESSION_RATIO", default=100)
 SCORM_INTAKE_MAX_MANIFEST_BYTES = env.int("SCORM_INTAKE_MAX_MANIFEST_BYTES", default=5 * 1024**2)
 
@@ -165,6 +182,8 @@ SCORM_INTAKE_MAX_MANIFEST_BYTES = env.int("SCORM_INTAKE_MAX_MANIFEST_BYTES", def
 SCORM_LAUNCH_TOKEN_MAX_AGE = env.int("SCORM_LAUNCH_TOKEN_MAX_AGE", default=4 * 60 * 60)
 SCORM_PROGRESS_POLL_SECONDS = env.int("SCORM_PROGRESS_POLL_SECONDS", default=3)
 SCORM_REFRESH_MIN_INTERVAL_SECONDS = env.int("SCORM_REFRESH_MIN_INTERVAL_SECONDS", default=5)
+# After a remote attempt completes, keep polling this long: the score may follow the status.
+SCORM_SETTLE_SECONDS = env.int("SCORM_SETTLE_SECONDS", default=5)
 
 # Remote providers' connection behaviour.
 SCORM_HTTP_CONNECT_TIMEOUT = env.float("SCORM_HTTP_CONNECT_TIMEOUT", default=5.0)
@@ -180,7 +199,9 @@ SCORM_CLOUD_POSTBACK_PASSWORD = env.str("SCORM_CLOUD_POSTBACK_PASSWORD", default
 
 ALLURE_CONNECT_API_KEY = env.str("ALLURE_CONNECT_API_KEY", default="")
 ALLURE_CONNECT_TENANT_ID = env.str("ALLURE_CONNECT_TENANT_ID", default="")
-ALLURE_CONNECT_BASE_URL = env.str("ALLURE_CONNECT_BASE_URL", default="https://app.allureconnect.com")
+ALLURE_CONNECT_BASE_URL = env.str(
+    "ALLURE_CONNECT_BASE_URL", default="https://app.allureconnect.com"
+)
 ALLURE_CONNECT_WEBHOOK_SECRET = env.str("ALLURE_CONNECT_WEBHOOK_SECRET", default="")
 
 LOGGING = {

@@ -34,7 +34,9 @@ class ScormProvider:
 
     def import_status(self, package: Package) -> ImportResult:
         """Where a started import stands; called by the background import task until finished."""
-        return ImportResult(state=package.status, remote_id=package.remote_id, message=package.error)
+        return ImportResult(
+            state=package.status, remote_id=package.remote_id, message=package.error
+        )
 
     def launch(self, attempt: Attempt, *, exit_url: str) -> Launch:
         """Mint a launch URL for the attempt, creating it at the provider on first use.

@@ -29,7 +29,9 @@ class ProviderConnectionError(ProviderError):
 class ProviderAPIError(ProviderError):
     """The provider answered with an error status."""
 
-    def __init__(self, message: str | None = None, *, status: int | None = None, code: str = "") -> None:
+    def __init__(
+        self, message: str | None = None, *, status: int | None = None, code: str = ""
+    ) -> None:
         self.status = status
         self.code = code
         super().__init__(message)

@@ -111,7 +111,9 @@ def normalise_progress(
         scaled=score_scaled, scale=score_scale, raw=score_raw, minimum=score_min, maximum=score_max
     )
     if lesson_status is not None and _key(lesson_status):
-        completion, success = _LESSON_STATUS.get(_key(lesson_status), (Completion.UNKNOWN, Success.UNKNOWN))
+        completion, success = _LESSON_STATUS.get(
+            _key(lesson_status), (Completion.UNKNOWN, Success.UNKNOWN)
+        )
         # SCORM 1.2 RTE 3.4.4: a "completed" SCO with a raw score is judged by the mastery score.
         if (
             success is Success.UNKNOWN
@@ -139,7 +141,9 @@ _ISO_DURATION = re.compile(
     r"^P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
 )
-_CMI_TIMESPAN = re.compile(r"^(?P<hours>\d{2,4}):(?P<minutes>\d{2}):(?P<seconds>\d{2}(?:\.\d{1,2})?)$")
+_CMI_TIMESPAN = re.compile(
+    r"^(?P<hours>\d{2,4}):(?P<minutes>\d{2}):(?P<seconds>\d{2}(?:\.\d{1,2})?)$"
+)
 _SECONDS_PER = {
     "years": 365 * 86400,
     "months": 30 * 86400,
@@ -159,7 +163,9 @@ def parse_timespan(value: object) -> float | None:
     match = _ISO_DURATION.match(text) or _CMI_TIMESPAN.match(text)
     if not match or text in ("P", "PT"):
         return None
-    return sum(float(amount) * _SECONDS_PER[unit] for unit, amount in match.groupdict().items() if amount)
+    return sum(
+        float(amount) * _SECONDS_PER[unit] for unit, amount in match.groupdict().items() if amount
+    )
 
 
 def format_timespan_2004(seconds: float) -> str:

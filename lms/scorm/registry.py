@@ -28,7 +28,9 @@ def get_provider(identifier: str) -> ScormProvider:
     try:
         return _providers()[identifier]
     except KeyError:
-        raise ImproperlyConfigured(f"No SCORM provider {identifier!r} in SCORM_PROVIDERS.") from None
+        raise ImproperlyConfigured(
+            f"No SCORM provider {identifier!r} in SCORM_PROVIDERS."
+        ) from None
 
 
 def all_providers() -> list[ScormProvider]:

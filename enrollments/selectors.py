@@ -1,0 +1,125 @@
+"""Read queries for the learner-facing pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from courses.models import Course
+from lms.scorm import get_provider
+from lms.scorm.types import Completion, Success
+
+from .models import Attempt, Enrollment, Learner
+
+
+def enrollment_list_for_learner(*, learner: Learner) -> QuerySet[Enrollment]:
+    """The learner's enrolments with their attempts, newest first, in two queries."""
+    return (
+        Enrollment.objects.filter(learner=learner)
+        .select_related("course")
+        .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("-number")))
+        .order_by("course__title")
+    )
+
+
+def course_list_joinable(*, learner: Learner) -> QuerySet[Course]:
+    return (
+        Course.objects.filter(is_published=True, self_enrollment=True)
+        .exclude(enrollments__learner=learner)
+        .order_by("title")
+    )
+
+
+def course_get_for_user(*, user: AbstractBaseUser, slug: str) -> tuple[Course, Enrollment | None]:
+    """The course and the user's enrolment in it. Unpublished courses exist only for their
+    learners, instructors and staff."""
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        raise Http404("No such course.")
+    enrollment = (
+        Enrollment.objects.filter(course=course, learner__user=user)
+        .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("-number")))
+        .first()
+    )
+    visible = (
+        enrollment is not None
+        or course.is_published
+        or user.is_staff
+        or course.instructors.filter(pk=user.pk).exists()
+    )
+    if not visible:
+        raise Http404("No such course.")
+    return course, enrollment
+
+
+def attempt_get_for_learner(*, user: AbstractBaseUser, attempt_id: str) -> Attempt:
+    """A learner's own attempt; anyone else's is a 404, so ids reveal nothing."""
+    attempt = (
+        Attempt.objects.select_related("enrollment__course", "enrollment__learner__user", "package")
+        .filter(pk=attempt_id, enrollment__learner__user=user)
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+@dataclass(frozen=True)
+class PanelState:
+    """What the progress panel shows, and whether it should keep polling."""
+
+    completion: str
+    success: str
+    score_percent: float | None
+    seconds: float
+    last_changed: datetime | None
+    exited: bool
+    finished: bool
+    waiting_for_results: bool
+    poll_seconds: int
+
+    @property
+    def label(self) -> str:
+        if self.completion == Completion.COMPLETED:
+            if self.success == Success.PASSED:
+                return "Completed and passed"
+            if self.success == Success.FAILED:
+                return "Completed, not passed"
+            return "Completed"
+        if self.completion == Completion.INCOMPLETE:
+            return "In progress"
+        return "Not started yet" if not self.last_changed else "In progress"
+
+
+def attempt_panel_state(*, attempt: Attempt, now: datetime | None = None) -> PanelState:
+    """The panel's state, read from the database only.
+
+    Remote results lag: after completion the panel keeps polling for a short settle window
+    (the score may follow the status), and after an exit it keeps polling for the provider's
+    ``results_lag_seconds`` before it gives up and says results may take longer.
+    """
+    now = now or timezone.now()
+    provider = get_provider(attempt.provider)
+    completed = attempt.completion == Completion.COMPLETED
+    settle = timedelta(seconds=settings.SCORM_SETTLE_SECONDS if provider.remote else 0)
+    lag = timedelta(seconds=provider.results_lag_seconds)
+    settled = completed and (attempt.completed_at is None or now >= attempt.completed_at + settle)
+    exited = attempt.exited_at is not None
+    gave_up = exited and not completed and now >= attempt.exited_at + lag
+    return PanelState(
+        completion=attempt.completion,
+        success=attempt.success,
+        score_percent=attempt.score_percent,
+        seconds=attempt.seconds_tracked,
+        last_changed=attempt.last_synced_at,
+        exited=exited,
+        finished=settled or gave_up,
+        waiting_for_results=exited and not completed and not gave_up,
+        poll_seconds=settings.SCORM_PROGRESS_POLL_SECONDS,
+    )

@@ -1,0 +1,43 @@
+"""Background refreshes of remote attempts."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from lms.scorm import ProviderError, get_provider
+
+from .models import Attempt
+from .services import attempt_refresh
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def attempt_refresh_task(attempt_id: str) -> None:
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    if attempt is None:
+        return
+    try:
+        attempt_refresh(attempt=attempt, force=True)
+    except ProviderError as err:
+        logger.warning("Refresh of attempt %s failed: %s", attempt_id, err)
+
+
+@shared_task(ignore_result=True)
+def attempt_settle_task(attempt_id: str, step: int = 0) -> None:
+    """After an exit, refresh with backoff (1, 2, 4... s) until the attempt completes or the
+    provider's results_lag_seconds have passed. Without a broker the progress polls do this."""
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    if attempt is None or attempt.exited_at is None or settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    attempt_refresh_task(attempt_id)
+    attempt.refresh_from_db(fields=["completion", "exited_at"])
+    lag = get_provider(attempt.provider).results_lag_seconds
+    elapsed = (timezone.now() - attempt.exited_at).total_seconds()
+    if attempt.is_completed or elapsed >= lag:
+        return
+    attempt_settle_task.apply_async((attempt_id, step + 1), countdown=min(2**step, lag - elapsed))

@@ -1,0 +1,137 @@
+"""Learner-facing pages: my courses, a course, Play, the player page and its progress panel.
+
+Views stay thin: permissions through the selectors (a learner reaches only their own
+attempts), domain work through the services, provider calls only through the interface.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HTMX_STOP_POLLING
+
+from lms.scorm import ProviderError
+
+from . import selectors, services
+
+
+@require_GET
+@login_required
+def my_courses(request: HttpRequest) -> HttpResponse:
+    learner = services.learner_get_or_create(user=request.user)
+    return render(
+        request,
+        "enrollments/my_courses.html",
+        {
+            "enrollments": selectors.enrollment_list_for_learner(learner=learner),
+            "joinable": selectors.course_list_joinable(learner=learner),
+        },
+    )
+
+
+@require_GET
+@login_required
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course, enrollment = selectors.course_get_for_user(user=request.user, slug=slug)
+    attempts = list(enrollment.attempts.all()) if enrollment else []
+    return render(
+        request,
+        "enrollments/course_detail.html",
+        {
+            "course": course,
+            "enrollment": enrollment,
+            "attempts": attempts,
+            "open_attempt": next((a for a in attempts if a.is_open), None),
+            "can_start_new": enrollment is not None
+            and services.attempt_can_start_new(enrollment=enrollment),
+        },
+    )
+
+
+@require_POST
+@login_required
+def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
+    course, enrollment = selectors.course_get_for_user(user=request.user, slug=slug)
+    if enrollment is None:
+        if not (course.is_published and course.self_enrollment):
+            raise Http404("This course is not open for enrolment.")
+        learner = services.learner_get_or_create(user=request.user)
+        services.enrollment_create(learner=learner, course=course, enrolled_by=request.user)
+        messages.success(request, f"You are enrolled in {course.title}.")
+    return redirect(course)
+
+
+@require_POST
+@login_required
+def course_play(request: HttpRequest, slug: str) -> HttpResponse:
+    course, enrollment = selectors.course_get_for_user(user=request.user, slug=slug)
+    if enrollment is None:
+        raise Http404("You are not enrolled in this course.")
+    try:
+        attempt = services.attempt_start(
+            enrollment=enrollment, force_new=request.POST.get("new") == "1"
+        )
+    except (services.AttemptNotAllowed, ProviderError) as err:
+        messages.error(request, err.message)
+        return redirect(course)
+    return redirect("enrollments:attempt_player", attempt_id=attempt.pk, permanent=False)
+
+
+@require_GET
+@login_required
+@never_cache  # the page holds a freshly minted launch URL: never keep it
+def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
+    attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
+    exit_url = request.build_absolute_uri(
+        reverse("enrollments:attempt_exit", kwargs={"attempt_id": attempt.pk})
+    )
+    context = {
+        "attempt": attempt,
+        "course": attempt.enrollment.course,
+        "launch": None,
+        "error": None,
+    }
+    try:
+        context["launch"] = services.attempt_launch(attempt=attempt, exit_url=exit_url)
+    except ProviderError as err:
+        context["error"] = err.message
+    context["panel"] = selectors.attempt_panel_state(attempt=attempt)
+    return render(
+        request, "enrollments/player.html", context, status=502 if context["error"] else 200
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+def attempt_progress(request: HttpRequest, attempt_id: str) -> HttpResponse:
+    """The progress panel. Reads the database only; a remote attempt's refresh is queued
+    (rate-limited per attempt) and lands in the database for a later poll."""
+    attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
+    panel = selectors.attempt_panel_state(attempt=attempt)
+    if not panel.finished:
+        services.attempt_request_refresh(attempt=attempt)
+    status = HTMX_STOP_POLLING if panel.finished and request.htmx else 200
+    return render(
+        request,
+        "enrollments/_progress_panel.html",
+        {"attempt": attempt, "panel": panel},
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+@xframe_options_sameorigin  # loads inside the player's iframe
+def attempt_exit(request: HttpRequest, attempt_id: str) -> HttpResponse:
+    """Where a player goes when the learner leaves the course; tells the player page."""
+    attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
+    services.attempt_record_exit(attempt=attempt)
+    return render(request, "enrollments/exit.html", {"attempt": attempt})
