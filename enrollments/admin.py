@@ -5,6 +5,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from lms.templatetags.lms_format import duration
+
 from .models import Attempt, Enrollment, Learner
 
 
@@ -70,7 +72,7 @@ class AttemptAdmin(admin.ModelAdmin):
         "completion",
         "success",
         "score_display",
-        "seconds_tracked",
+        "time_display",
         "last_accessed_at",
     )
     list_filter = ("provider", "completion", "success", "is_open", "enrollment__course")
@@ -101,6 +103,10 @@ class AttemptAdmin(admin.ModelAdmin):
     @admin.display(description="Score", ordering="score_scaled")
     def score_display(self, obj: Attempt) -> str:
         return "—" if obj.score_percent is None else f"{obj.score_percent:g}%"
+
+    @admin.display(description="Time spent", ordering="seconds_tracked")
+    def time_display(self, obj: Attempt) -> str:
+        return duration(obj.seconds_tracked)
 
     @admin.display(description="CMI data (local player)")
     def cmi_pretty(self, obj: Attempt) -> str:

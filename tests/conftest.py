@@ -23,3 +23,31 @@ def _fresh_state():
     cache.clear()
     yield
     reset_registry()
+
+
+@pytest.fixture
+def make_demo_course(db):
+    """Build a course from one of the project's demo packages through the real intake and
+    import (``safe-passwords`` is SCORM 1.2, ``spotting-phishing`` SCORM 2004)."""
+    from django.core.files.base import ContentFile
+
+    from courses.demo import DEMO_COURSES, build_demo_zip
+    from courses.models import Package
+    from courses.services import package_create, package_import_start
+    from tests.factories import CourseFactory
+
+    def _make(slug: str = "safe-passwords", **course_fields):
+        demo = DEMO_COURSES[slug]
+        fields = {"slug": demo.slug, "title": demo.title, "self_enrollment": True, **course_fields}
+        course = CourseFactory(**fields)
+        package = package_create(
+            course=course, upload=ContentFile(build_demo_zip(slug), name=f"{slug}.zip")
+        )
+        package.refresh_from_db()
+        if (
+            package.status == Package.Status.PENDING
+        ):  # on_commit does not fire inside a test transaction
+            package_import_start(package=package)
+        return course
+
+    return _make

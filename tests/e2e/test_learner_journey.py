@@ -1,0 +1,214 @@
+"""A learner plays the demo courses on the local player in a real browser."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from courses.demo import DEMO_ANSWERS
+from enrollments.models import Attempt
+from enrollments.services import enrollment_create, learner_get_or_create
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_polling(settings):
+    settings.SCORM_PROGRESS_POLL_SECONDS = 1
+
+
+@pytest.fixture
+def learner_in(make_demo_course):
+    def _enrol(slug: str, username: str = "lea"):
+        course = make_demo_course(slug)
+        user = UserFactory(username=username, first_name="Lea", last_name="Learner")
+        enrollment_create(learner=learner_get_or_create(user=user), course=course)
+        return course, user
+
+    return _enrol
+
+
+def content(page: Page):
+    """The SCO's frame, inside the local player's frame, inside the player page."""
+    return page.frame_locator("#player-frame").frame_locator("#sco-frame")
+
+
+def play(page: Page, live_server, course) -> None:
+    page.goto(f"{live_server.url}/learn/courses/{course.slug}/")
+    page.get_by_role("button", name=re.compile(r"^Play")).click()
+    expect(page.locator("#player-frame")).to_be_visible()
+
+
+def answer_quiz(page: Page, slug: str, *, wrong: int = 0) -> None:
+    sco = content(page)
+    for _ in range(3):
+        sco.get_by_role("button", name="Next").click()
+    for index, (question, answer) in enumerate(DEMO_ANSWERS[slug].items()):
+        group = sco.locator("fieldset", has_text=question)
+        if index < wrong:
+            group.locator("label").filter(has_not_text=answer).first.click()
+        else:
+            group.get_by_label(answer, exact=True).click()
+    sco.get_by_role("button", name="Submit answers").click()
+
+
+@pytest.mark.parametrize("slug", ["safe-passwords", "spotting-phishing"])
+def test_learner_completes_course_and_panel_stops_polling(
+    page: Page, live_server, sign_in, learner_in, slug
+):
+    course, user = learner_in(slug)
+    sign_in(user.username)
+    play(page, live_server, course)
+
+    answer_quiz(page, slug)
+    expect(content(page).get_by_text("Your score: 100%")).to_be_visible()
+
+    panel = page.locator("#progress-panel")
+    expect(panel).to_have_attribute("data-state", "final", timeout=15_000)
+    expect(panel.locator("[data-field=completion]")).to_have_text("completed")
+    expect(panel.locator("[data-field=success]")).to_have_text("passed")
+    expect(panel.locator("[data-field=score]")).to_have_text("100%")
+    expect(panel).to_contain_text("Completed and passed")
+
+    # Once final, the page sends no more polls.
+    polls: list[str] = []
+    page.on(
+        "request",
+        lambda request: polls.append(request.url) if "/progress/" in request.url else None,
+    )
+    page.wait_for_timeout(3_500)
+    assert polls == []
+
+    attempt = Attempt.objects.get(enrollment__learner__user=user)
+    assert (attempt.completion, attempt.success, attempt.score_scaled) == (
+        "completed",
+        "passed",
+        1.0,
+    )
+    assert attempt.seconds_tracked >= 0
+
+
+def test_admin_shows_the_same_figures(page: Page, live_server, sign_in, learner_in, browser):
+    course, user = learner_in("safe-passwords")
+    sign_in(user.username)
+    play(page, live_server, course)
+    answer_quiz(page, "safe-passwords", wrong=1)
+    panel = page.locator("#progress-panel")
+    expect(panel).to_have_attribute("data-state", "final", timeout=15_000)
+    expect(panel.locator("[data-field=score]")).to_have_text(
+        "67%"
+    )  # SCORM 1.2 reports raw 67 of 100
+    expect(panel.locator("[data-field=success]")).to_have_text("failed")
+
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin = browser.new_page()
+    admin.goto(f"{live_server.url}/accounts/login/")
+    admin.get_by_label("Username").fill("root")
+    admin.get_by_label("Password").fill("pass-for-tests")
+    admin.get_by_role("button", name="Sign in").click()
+    attempt = Attempt.objects.get(enrollment__learner__user=user)
+    admin.goto(f"{live_server.url}/admin/enrollments/attempt/")
+    row = admin.locator("#result_list tbody tr").first
+    expect(row).to_contain_text("67%")
+    expect(row).to_contain_text("Completed")
+    expect(row).to_contain_text("Failed")
+    admin.goto(f"{live_server.url}/admin/enrollments/attempt/{attempt.pk}/change/")
+    expect(admin.locator(".field-score_display")).to_contain_text("67%")
+    expect(admin.locator(".field-cmi_pretty")).to_contain_text("cmi.core.lesson_status")
+
+
+@pytest.mark.parametrize("slug", ["safe-passwords", "spotting-phishing"])
+def test_relaunch_resumes_where_the_learner_left(
+    page: Page, live_server, sign_in, learner_in, slug
+):
+    course, user = learner_in(slug)
+    sign_in(user.username)
+    play(page, live_server, course)
+    sco = content(page)
+    sco.get_by_role("button", name="Next").click()
+    sco.get_by_role("button", name="Next").click()
+    heading = sco.locator("section:visible h1").inner_text()
+    sco.get_by_role("button", name="Save and exit").click()
+
+    # The exit page loads in the player's frame and the panel notices.
+    expect(
+        page.frame_locator("#player-frame").get_by_text("You have left the course")
+    ).to_be_visible()
+    expect(page.locator("#progress-panel")).to_have_attribute("data-state", "final", timeout=10_000)
+    attempt = Attempt.objects.get(enrollment__learner__user=user)
+    assert attempt.is_open
+    assert attempt.completion == "incomplete"
+
+    play(page, live_server, course)
+    expect(content(page).locator("section:visible h1")).to_have_text(heading)
+    assert (
+        Attempt.objects.filter(enrollment__learner__user=user).count() == 1
+    )  # resumed, not restarted
+    attempt.refresh_from_db()
+    scos = attempt.cmi["scos"]
+    (data,) = scos.values()
+    assert data.get("cmi.core.lesson_location", data.get("cmi.location")) == "page-3"
+
+
+def test_forged_or_expired_token_gets_no_content(
+    page: Page, live_server, sign_in, learner_in, settings
+):
+    course, user = learner_in("safe-passwords")
+    sign_in(user.username)
+    play(page, live_server, course)
+    launch_url = page.locator("#player-frame").get_attribute("src")
+    expect(content(page).get_by_role("button", name="Next")).to_be_visible()
+
+    forged = re.sub(r"/launch/([^/]+)/", lambda m: f"/launch/{m.group(1)[:-4]}AAAA/", launch_url)
+    response = page.goto(f"{live_server.url}{forged}")
+    assert response.status == 401
+    expect(page.get_by_role("heading")).to_have_text("This launch link is not valid")
+    assert page.locator("iframe").count() == 0
+
+    settings.SCORM_LAUNCH_TOKEN_MAX_AGE = 1
+    time.sleep(2)
+    response = page.goto(f"{live_server.url}{launch_url}")
+    assert response.status == 401
+    attempt = Attempt.objects.get(enrollment__learner__user=user)
+    content_response = page.request.get(
+        f"{live_server.url}/scorm/local/content/{attempt.pk}/index.html"
+    )
+    assert content_response.status == 401
+
+
+def test_second_learner_cannot_reach_the_first_learners_attempt(
+    page: Page, live_server, sign_in, learner_in, browser
+):
+    course, user = learner_in("safe-passwords")
+    sign_in(user.username)
+    play(page, live_server, course)
+    expect(content(page).get_by_role("button", name="Next")).to_be_visible()
+    attempt = Attempt.objects.get(enrollment__learner__user=user)
+    launch_url = page.locator("#player-frame").get_attribute("src")
+    token = launch_url.rstrip("/").rsplit("/", 1)[-1]
+
+    other = UserFactory(username="mallory")
+    enrollment_create(learner=learner_get_or_create(user=other), course=course)
+    intruder = browser.new_context().new_page()
+    intruder.goto(f"{live_server.url}/accounts/login/")
+    intruder.get_by_label("Username").fill("mallory")
+    intruder.get_by_label("Password").fill("pass-for-tests")
+    intruder.get_by_role("button", name="Sign in").click()
+    intruder.wait_for_url(re.compile(r"/learn/$"))
+
+    base = live_server.url
+    assert intruder.goto(f"{base}/learn/attempts/{attempt.pk}/").status == 404
+    assert intruder.goto(f"{base}/learn/attempts/{attempt.pk}/progress/").status == 404
+    assert intruder.goto(f"{base}{launch_url}").status == 403
+    assert intruder.request.get(f"{base}/scorm/local/content/{attempt.pk}/index.html").status == 401
+    commit = intruder.request.post(
+        f"{base}/scorm/local/commit/{token}/",
+        data='{"sco": "x", "sequence": 99, "cmi": {"cmi.core.lesson_status": "passed"}}',
+    )
+    assert commit.status == 403
+    attempt.refresh_from_db()
+    assert attempt.completion != "completed"
