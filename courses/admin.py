@@ -164,12 +164,10 @@ class PackageAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Package | None = None, change: bool = False, **kwargs
     ):
         if obj is None:
-            form = super().get_form(
-                request, obj, change=change, form=PackageUploadForm, fields=None, **kwargs
-            )
-            form.user = request.user
-            return form
-        return super().get_form(request, obj, change=change, **kwargs)
+            kwargs["form"] = PackageUploadForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
 
     def get_fieldsets(self, request: HttpRequest, obj: Package | None = None):
         if obj is None:

@@ -6,6 +6,8 @@ Production (``DEBUG=false``) requires ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DA
 Every variable is listed in ``.env.example``.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -38,6 +40,17 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
     DATABASES = {"default": env.db("DATABASE_URL")}
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The player commits while the panel polls: let SQLite writers wait instead of failing,
+    # and test against a file so the live server's threads get connections of their own.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"lms-test-{os.getpid()}.sqlite3")
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 
@@ -56,6 +69,7 @@ INSTALLED_APPS = [
     "courses",
     "enrollments",
     "gradebook",
+    "lms.scorm.allure_connect",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +158,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^scorm/[^/]+/hooks/"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -203,6 +217,12 @@ ALLURE_CONNECT_BASE_URL = env.str(
     "ALLURE_CONNECT_BASE_URL", default="https://app.allureconnect.com"
 )
 ALLURE_CONNECT_WEBHOOK_SECRET = env.str("ALLURE_CONNECT_WEBHOOK_SECRET", default="")
+ALLURE_CONNECT_AUTH_HEADER = env.str(
+    "ALLURE_CONNECT_AUTH_HEADER", default="bearer"
+)  # or "x-api-key"
+ALLURE_CONNECT_UPLOAD_FLOW = env.str(
+    "ALLURE_CONNECT_UPLOAD_FLOW", default="presigned"
+)  # or "legacy"
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,8 @@ class LocalProvider(ScormProvider):
     identifier = "local"
     verbose_name = "Local player (embedded)"
     remote = False
+    # The final commit travels by navigator.sendBeacon and may land just after the exit page.
+    results_lag_seconds = 5
 
     def import_package(self, package: Package) -> ImportResult:
         from courses.intake import extract_package

@@ -43,8 +43,11 @@
     instance.loadFromFlattenedJSON(sco.data, "");
     var finish = is12 ? "LMSFinish" : "Terminate";
     instance.on(finish, function () {
-      // Navigation listeners (2004) fire right after Terminate: decide on the next tick.
-      window.setTimeout(afterTerminate, 0);
+      // Navigation listeners (2004) fire right after Terminate: decide on the next tick,
+      // unless another SCO has started meanwhile.
+      window.setTimeout(function () {
+        if (api === instance) afterTerminate();
+      }, 0);
     });
     if (!is12) {
       instance.on("SequenceNext", function () { pendingNav = pendingNav || { to: current + 1 }; });
@@ -135,8 +138,7 @@
     frame.addEventListener(
       "load",
       function () {
-        if (running()) terminate();
-        else if (pendingNav) afterTerminate();
+        if (running()) terminate(); // the SCO did not terminate on unload: do it for it
       },
       { once: true }
     );
