@@ -91,6 +91,8 @@ class ApiClient:
             backoff_factor=self.backoff_factor,
             backoff_max=30,
             respect_retry_after_header=True,
+            # urllib3 would otherwise sleep up to 6 hours on a large Retry-After, in a web request.
+            retry_after_max=30,
             raise_on_status=False,  # hand back the last response so it can be mapped
         )
         adapter = HTTPAdapter(max_retries=retry)
