@@ -1,0 +1,253 @@
+"""Reading imsmanifest.xml: the default organisation's launchable items and a JSON summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from .errors import PackageRejected
+from .hrefs import file_path, resolve, with_parameters
+from .standard import detect_standard
+from .types import ScoInfo
+from .xmltree import XML_BASE, attribute, child, children, local_name, parse, text
+
+MAX_ITEM_DEPTH = 50  # real courses nest a few levels; this bounds recursion on hostile input
+
+
+@dataclass(frozen=True)
+class Manifest:
+    standard: str
+    title: str
+    scos: tuple[ScoInfo, ...]
+    summary: dict[str, Any]
+    files: tuple[str, ...]  # zip paths the manifest names, in document order
+
+
+@dataclass(frozen=True)
+class _Resource:
+    identifier: str
+    href: str | None  # relative to the package root; as written when external
+    external: bool
+    scormtype: str
+    file_count: int
+    paths: tuple[str, ...]  # zip paths it names: its href's file and its <file> elements
+
+
+def parse_manifest(data: bytes) -> Manifest:
+    root = parse(data)
+    if local_name(root.tag) != "manifest":
+        raise PackageRejected(
+            f"imsmanifest.xml's root element is <{local_name(root.tag)}>, not <manifest>."
+        )
+    standard = detect_standard(root)
+    resources = _resources(root)
+    organizations = child(root, "organizations")
+    default = _default_organisation(organizations)
+    summary = {
+        "identifier": root.get("identifier", ""),
+        "version": root.get("version", ""),
+        "schemaversion": text(child(child(root, "metadata"), "schemaversion")),
+        "default_organization": default.get("identifier", ""),
+        "organizations": [
+            {
+                "identifier": organisation.get("identifier", ""),
+                "title": text(child(organisation, "title")),
+                "items": _item_tree(organisation),
+            }
+            for organisation in children(organizations, "organization")
+        ],
+        "resources": [
+            {
+                "identifier": resource.identifier,
+                "href": resource.href,
+                "scormtype": resource.scormtype,
+                "files": resource.file_count,
+            }
+            for resource in resources.values()
+        ],
+    }
+    sequencing = {
+        element.get("ID", ""): element
+        for element in children(child(root, "sequencingCollection"), "sequencing")
+    }
+    return Manifest(
+        standard=standard,
+        title=text(child(default, "title")) or root.get("identifier", ""),
+        scos=_launchable(default, resources, standard, sequencing),
+        summary=summary,
+        files=tuple(
+            dict.fromkeys(path for resource in resources.values() for path in resource.paths)
+        ),
+    )
+
+
+def _resources(root: Element) -> dict[str, _Resource]:
+    container = child(root, "resources")
+    outer_bases = [root.get(XML_BASE), container.get(XML_BASE) if container is not None else None]
+    found: dict[str, _Resource] = {}
+    for element in children(container, "resource"):
+        bases = [*outer_bases, element.get(XML_BASE)]
+        written = element.get("href", "").strip()
+        href = resolve(written, bases) if written else None
+        file_hrefs = [entry.get("href", "").strip() for entry in children(element, "file")]
+        urls = [href, *(resolve(entry, bases) for entry in file_hrefs if entry)]
+        identifier = element.get("identifier", "")
+        found.setdefault(
+            identifier,
+            _Resource(
+                identifier=identifier,
+                href=href if href is not None else written or None,
+                external=bool(written) and href is None,
+                scormtype=attribute(element, "scormtype") or "",
+                file_count=len(file_hrefs),
+                paths=tuple(file_path(url) for url in urls if url),
+            ),
+        )
+    return found
+
+
+def _default_organisation(organizations: Element | None) -> Element:
+    candidates = children(organizations, "organization")
+    if not candidates:
+        raise PackageRejected(
+            "imsmanifest.xml declares no organisation, so there is nothing to launch."
+        )
+    default = organizations.get("default") if organizations is not None else None
+    if not default:
+        return candidates[0]
+    for organisation in candidates:
+        if organisation.get("identifier") == default:
+            return organisation
+    raise PackageRejected(
+        f"imsmanifest.xml names '{default}' as the default organisation, "
+        "but no organisation has that identifier."
+    )
+
+
+def _item_tree(parent: Element, depth: int = 1) -> list[dict[str, Any]]:
+    items = children(parent, "item")
+    if items and depth > MAX_ITEM_DEPTH:
+        raise PackageRejected(
+            f"imsmanifest.xml nests items more than {MAX_ITEM_DEPTH} levels deep."
+        )
+    return [
+        {
+            "identifier": item.get("identifier", ""),
+            "title": text(child(item, "title")),
+            "identifierref": item.get("identifierref"),
+            "children": _item_tree(item, depth + 1),
+        }
+        for item in items
+    ]
+
+
+def _items(parent: Element) -> Iterator[Element]:
+    """Depth-first, in document order (depth already bounded by ``_item_tree``)."""
+    for item in children(parent, "item"):
+        yield item
+        yield from _items(item)
+
+
+def _launchable(
+    organisation: Element,
+    resources: dict[str, _Resource],
+    standard: str,
+    sequencing: dict[str, Element],
+) -> tuple[ScoInfo, ...]:
+    # Deferred: the intake must stay importable before the app registry is ready.
+    from courses.models import Package, Sco
+
+    scorm12 = standard == Package.Standard.SCORM_12
+    max_identifier = Sco._meta.get_field("identifier").max_length
+    max_href = Sco._meta.get_field("href").max_length
+    scos: list[ScoInfo] = []
+    identifiers: set[str] = set()
+    for item in _items(organisation):
+        reference = item.get("identifierref")
+        if children(item, "item") or not reference:
+            continue  # only leaves launch
+        identifier = item.get("identifier", "")
+        resource = resources.get(reference)
+        if resource is None:
+            raise PackageRejected(
+                f"Item '{identifier}' refers to resource '{reference}', "
+                "which imsmanifest.xml does not declare."
+            )
+        if not resource.href:
+            continue
+        if resource.external:
+            raise PackageRejected(
+                f"Item '{identifier}' launches '{resource.href}', which is outside the package; "
+                "only files inside the zip can be launched."
+            )
+        href = with_parameters(resource.href, item.get("parameters", ""))
+        if not identifier or len(identifier) > max_identifier:
+            raise PackageRejected(
+                f"The item that launches '{href}' needs an identifier of 1 to {max_identifier} characters."
+            )
+        if identifier in identifiers:
+            raise PackageRejected(f"imsmanifest.xml uses the item identifier '{identifier}' twice.")
+        identifiers.add(identifier)
+        if len(href) > max_href:
+            raise PackageRejected(
+                f"Item '{identifier}' has a launch address over {max_href} characters."
+            )
+        scos.append(
+            ScoInfo(
+                identifier=identifier,
+                title=text(child(item, "title")) or identifier,
+                href=href,
+                is_sco=resource.scormtype.casefold() == "sco",
+                mastery_score=_mastery_12(item) if scorm12 else _mastery_2004(item, sequencing),
+                data_from_lms=_data_from_lms(item),
+                position=len(scos) + 1,
+            )
+        )
+    if not scos:
+        raise PackageRejected(
+            f"The organisation '{organisation.get('identifier', '')}' has nothing to launch: "
+            "none of its items points at a resource with an href."
+        )
+    return tuple(scos)
+
+
+def _data_from_lms(item: Element) -> str:
+    element = child(item, "datafromlms", ignore_case=True)  # 1.2 datafromlms, 2004 dataFromLMS
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _mastery_12(item: Element) -> float | None:
+    """adlcp:masteryscore, 0..100."""
+    score = _number(text(child(item, "masteryscore", ignore_case=True)))
+    return score / 100 if score is not None and 0 <= score <= 100 else None
+
+
+def _mastery_2004(item: Element, sequencing: dict[str, Element]) -> float | None:
+    """The primary objective's minNormalizedMeasure, when it is satisfied by measure.
+
+    The item's own sequencing wins over the shared set it names by IDRef.
+    """
+    own = child(item, "sequencing")
+    if own is None:
+        return None
+    for candidate in (own, sequencing.get(own.get("IDRef", ""))):
+        primary = child(child(candidate, "objectives"), "primaryObjective")
+        if primary is None:
+            continue
+        if (primary.get("satisfiedByMeasure") or "").strip() not in ("true", "1"):
+            return None
+        measure = child(primary, "minNormalizedMeasure")
+        value = _number(text(measure)) if measure is not None else 1.0  # IMS SS default
+        return None if value is None else min(max(value, 0.0), 1.0)
+    return None
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None

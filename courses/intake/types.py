@@ -1,0 +1,29 @@
+"""What the intake reports about a package that passed its checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ScoInfo:
+    """A launchable item of the default organisation."""
+
+    identifier: str  # the item's identifier
+    title: str
+    href: str  # launch URL relative to the package root, parameters included
+    is_sco: bool  # False for assets, which never call the run-time API
+    mastery_score: float | None  # 0..1
+    data_from_lms: str
+    position: int  # 1-based, depth-first order in the default organisation
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    sha256: str  # hex digest of the whole zip
+    size: int  # bytes
+    standard: str  # a courses.models.Package.Standard value
+    title: str
+    scos: tuple[ScoInfo, ...]
+    manifest: dict[str, Any]  # JSON-serialisable summary of imsmanifest.xml
