@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -206,8 +207,15 @@ def test_second_learner_cannot_reach_the_first_learners_attempt(
     assert intruder.goto(f"{base}{launch_url}").status == 403
     assert intruder.request.get(f"{base}/scorm/local/content/{attempt.pk}/index.html").status == 401
     commit = intruder.request.post(
-        f"{base}/scorm/local/commit/{token}/",
-        data='{"sco": "x", "sequence": 99, "cmi": {"cmi.core.lesson_status": "passed"}}',
+        f"{base}/scorm/local/commit/",
+        data=json.dumps(
+            {
+                "token": token,
+                "sco": "x",
+                "sequence": 99,
+                "cmi": {"cmi.core.lesson_status": "passed"},
+            }
+        ),
     )
     assert commit.status == 403
     attempt.refresh_from_db()

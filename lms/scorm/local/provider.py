@@ -62,6 +62,6 @@ class LocalProvider(ScormProvider):
 
         return [
             path("launch/<str:token>/", views.player, name="player"),
-            path("commit/<str:token>/", views.commit, name="commit"),
+            path("commit/", views.commit, name="commit"),
             path("content/<uuid:attempt_id>/<path:path>", views.content, name="content"),
         ]

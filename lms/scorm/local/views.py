@@ -11,6 +11,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -61,7 +62,8 @@ def player(request: HttpRequest, token: str) -> HttpResponse:
     content_base = reverse("local:content", kwargs={"attempt_id": attempt.pk, "path": "x"})[:-1]
     config = {
         "version": "1.2" if attempt.package.is_scorm12 else "2004",
-        "commitUrl": reverse("local:commit", kwargs={"token": token}),
+        "commitUrl": reverse("local:commit"),
+        "token": token,
         "exitUrl": claims.exit_url,
         "review": claims.review,
         "current": next(
@@ -115,27 +117,34 @@ def content(request: HttpRequest, attempt_id: str, path: str) -> HttpResponse:
     return serve_content(request, name, etag_seed=package.sha256[:20])
 
 
-@csrf_exempt  # authorised by the launch token in the URL, which a cross-site page cannot know
+def _commit_answer(result: bool, status: int = 200, message: str = "") -> JsonResponse:
+    """The answer scorm-again expects: {"result": true, "errorCode": 0} on success."""
+    body = {"result": result, "errorCode": 0 if result else 101}
+    if message:
+        body["errorMessage"] = message[:200]
+    return JsonResponse(body, status=status)
+
+
+# Authorised by the launch token in the body (which a cross-site page cannot know), not by a
+# CSRF cookie: the final commit comes by navigator.sendBeacon, which sends no custom header.
+# The token travels in the body so that it never lands in access logs.
+@csrf_exempt
 @require_POST
-def commit(request: HttpRequest, token: str) -> JsonResponse:
-    claims, status = _authorise(request, token)
-    if claims is None:
-        return JsonResponse(
-            {"result": False, "errorCode": 101, "errorMessage": "Launch not authorised."},
-            status=status,
-        )
+def commit(request: HttpRequest) -> JsonResponse:
     try:
-        # The final commit comes by navigator.sendBeacon as text/plain: parse the body as is.
-        payload = json.loads(request.body or b"null")
+        payload = json.loads(request.body or b"null")  # sendBeacon posts text/plain: parse as is
+    except (ValueError, RequestDataTooBig):
+        return _commit_answer(False, 400, "The commit is not JSON or is too large.")
+    token = payload.pop("token", "") if isinstance(payload, dict) else ""
+    claims, status = _authorise(request, token if isinstance(token, str) else "")
+    if claims is None:
+        return _commit_answer(False, status, "Launch not authorised.")
+    try:
         runtime_commit(claims=claims, payload=payload)
-    except (ValueError, InvalidCommit) as err:
+    except InvalidCommit as err:
         logger.info("Refused a commit for attempt %s: %s", claims.attempt_id, err)
-        return JsonResponse(
-            {"result": False, "errorCode": 101, "errorMessage": str(err)[:200]}, status=400
-        )
+        return _commit_answer(False, 400, str(err))
     except StaleCommit as err:
         logger.info("Refused a stale commit for attempt %s: %s", claims.attempt_id, err)
-        return JsonResponse(
-            {"result": False, "errorCode": 101, "errorMessage": "Stale commit."}, status=409
-        )
-    return JsonResponse({"result": True, "errorCode": 0})
+        return _commit_answer(False, 409, "Stale commit.")
+    return _commit_answer(True)

@@ -32,6 +32,7 @@
       requestHandler: function (cmi, metadata) {
         sequence += 1;
         return {
+          token: config.token,
           sco: sco.id,
           sequence: sequence,
           terminate: Boolean(metadata && metadata.isTerminateCommit),
