@@ -220,3 +220,29 @@ def test_second_learner_cannot_reach_the_first_learners_attempt(
     assert commit.status == 403
     attempt.refresh_from_db()
     assert attempt.completion != "completed"
+
+
+def test_a_learner_enrols_herself_and_starts(page: Page, live_server, sign_in, make_demo_course):
+    course = make_demo_course("spotting-phishing")
+    user = UserFactory(username="newbie")
+    sign_in(user.username)
+    page.goto(f"{live_server.url}/learn/")
+    expect(page.get_by_text("You are not enrolled in any course yet.")).to_be_visible()
+    joinable = page.locator("article", has_text=course.title)
+    joinable.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_text(f"You are enrolled in {course.title}.")).to_be_visible()
+    page.get_by_role("button", name="Play").click()
+    expect(content(page).get_by_role("heading", name="Spotting phishing")).to_be_visible()
+    page.goto(f"{live_server.url}/learn/")
+    card = page.locator("article", has_text=course.title)
+    expect(card.get_by_role("button", name="Continue")).to_be_visible()
+    expect(card.get_by_text("In progress")).to_be_visible()
+
+
+def test_sign_out(page: Page, live_server, sign_in):
+    UserFactory(username="leaving")
+    sign_in("leaving")
+    page.get_by_role("button", name="Sign out (leaving)").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(f"{live_server.url}/learn/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/learn/"))
