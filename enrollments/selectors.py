@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from courses.models import Course
+from courses.selectors import course_is_taught_by
 from lms.scorm import get_provider
 from lms.scorm.types import Completion, Success
 
@@ -26,6 +28,10 @@ def enrollment_list_for_learner(*, learner: Learner) -> QuerySet[Enrollment]:
         .prefetch_related(Prefetch("attempts", queryset=Attempt.objects.order_by("-number")))
         .order_by("course__title")
     )
+
+
+def enrollment_list_for_course(*, course: Course) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(course=course).select_related("learner__user", "enrolled_by")
 
 
 def course_list_joinable(*, learner: Learner) -> QuerySet[Course]:
@@ -50,8 +56,7 @@ def course_get_for_user(*, user: AbstractBaseUser, slug: str) -> tuple[Course, E
     visible = (
         enrollment is not None
         or course.is_published
-        or user.is_staff
-        or course.instructors.filter(pk=user.pk).exists()
+        or course_is_taught_by(course=course, user=user)
     )
     if not visible:
         raise Http404("No such course.")
@@ -64,6 +69,37 @@ def attempt_get_for_learner(*, user: AbstractBaseUser, attempt_id: str) -> Attem
         Attempt.objects.select_related("enrollment__course", "enrollment__learner__user", "package")
         .filter(pk=attempt_id, enrollment__learner__user=user)
         .first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+EXIT_SIGNING_SALT = "enrollments.attempt-exit"
+
+
+def attempt_exit_token(*, attempt: Attempt) -> str:
+    """A signed token for the attempt's exit URL.
+
+    A remote player (SCORM Cloud) sends its frame to the exit URL from its own site: browsers
+    send no ``SameSite=Lax`` session cookie on that cross-site navigation, so the exit page
+    cannot rely on the session. The token allows recording that attempt's exit, nothing else.
+    """
+    return signing.dumps(str(attempt.pk), salt=EXIT_SIGNING_SALT)
+
+
+def attempt_get_for_exit_token(*, attempt_id: str, token: str) -> Attempt:
+    """The attempt an exit token was made for; a forged, expired or mismatched one is a 404."""
+    try:
+        signed_id = signing.loads(
+            token, salt=EXIT_SIGNING_SALT, max_age=settings.SCORM_LAUNCH_TOKEN_MAX_AGE
+        )
+    except signing.BadSignature:  # SignatureExpired is a BadSignature
+        signed_id = None
+    attempt = (
+        Attempt.objects.select_related("enrollment__course").filter(pk=attempt_id).first()
+        if signed_id == str(attempt_id)
+        else None
     )
     if attempt is None:
         raise Http404("No such attempt.")

@@ -46,6 +46,27 @@ def enrollment_create(
     return enrollment
 
 
+def enrollment_create_many(
+    *, course: Course, identifiers: list[str], enrolled_by: AbstractBaseUser
+) -> tuple[list[Enrollment], list[str]]:
+    """Enrol the users named by username or e-mail; returns (enrolments, names not found)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    enrollments, unknown = [], []
+    users = get_user_model().objects
+    for identifier in dict.fromkeys(i.strip() for i in identifiers if i.strip()):
+        user = users.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier)).first()
+        if user is None:
+            unknown.append(identifier)
+            continue
+        learner = learner_get_or_create(user=user)
+        enrollments.append(
+            enrollment_create(learner=learner, course=course, enrolled_by=enrolled_by)
+        )
+    return enrollments, unknown
+
+
 def _latest_ready_package(course: Course) -> Package:
     package = course.packages.filter(status=Package.Status.READY).order_by("-version").first()
     if package is None:

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
+from courses.models import Course
+from courses.selectors import course_is_taught_by
 from lms.scorm import ProviderError
 
 from . import selectors, services
+from .forms import EnrolLearnersForm
 
 
 @require_GET
@@ -67,6 +71,36 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(course)
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def course_learners(request: HttpRequest, slug: str) -> HttpResponse:
+    """Instructors (and staff) see who is enrolled and enrol more learners."""
+    course = get_object_or_404(Course, slug=slug)
+    if not course_is_taught_by(course=course, user=request.user):
+        raise PermissionDenied
+    form = EnrolLearnersForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        added, unknown = services.enrollment_create_many(
+            course=course, identifiers=form.cleaned_data["learners"], enrolled_by=request.user
+        )
+        if added:
+            messages.success(
+                request, f"Enrolled {len(added)} learner{'s' if len(added) != 1 else ''}."
+            )
+        if unknown:
+            messages.error(request, f"No account for: {', '.join(unknown)}.")
+        return redirect("enrollments:course_learners", slug=course.slug)
+    return render(
+        request,
+        "enrollments/course_learners.html",
+        {
+            "course": course,
+            "form": form,
+            "enrollments": selectors.enrollment_list_for_course(course=course),
+        },
+    )
+
+
 @require_POST
 @login_required
 def course_play(request: HttpRequest, slug: str) -> HttpResponse:
@@ -89,7 +123,13 @@ def course_play(request: HttpRequest, slug: str) -> HttpResponse:
 def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
     attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
     exit_url = request.build_absolute_uri(
-        reverse("enrollments:attempt_exit", kwargs={"attempt_id": attempt.pk})
+        reverse(
+            "enrollments:attempt_exit",
+            kwargs={
+                "attempt_id": attempt.pk,
+                "token": selectors.attempt_exit_token(attempt=attempt),
+            },
+        )
     )
     context = {
         "attempt": attempt,
@@ -127,11 +167,13 @@ def attempt_progress(request: HttpRequest, attempt_id: str) -> HttpResponse:
 
 
 @require_GET
-@login_required
 @never_cache
 @xframe_options_sameorigin  # loads inside the player's iframe
-def attempt_exit(request: HttpRequest, attempt_id: str) -> HttpResponse:
-    """Where a player goes when the learner leaves the course; tells the player page."""
-    attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
+def attempt_exit(request: HttpRequest, attempt_id: str, token: str) -> HttpResponse:
+    """Where a player goes when the learner leaves the course; tells the player page.
+
+    No login_required: a remote player's redirect here is a cross-site navigation that carries
+    no session cookie. The signed token in the URL stands for the learner instead."""
+    attempt = selectors.attempt_get_for_exit_token(attempt_id=str(attempt_id), token=token)
     services.attempt_record_exit(attempt=attempt)
     return render(request, "enrollments/exit.html", {"attempt": attempt})
