@@ -39,7 +39,8 @@ def too_many_entries(count: int) -> PackageRejected:
 
 def archive_size(fileobj: IO[bytes]) -> int:
     """The upload's size in bytes, refused above the upload limit."""
-    size = fileobj.seek(0, io.SEEK_END)
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
     fileobj.seek(0)
     limit = settings.SCORM_INTAKE_MAX_UPLOAD_BYTES
     if size > limit:
