@@ -8,6 +8,12 @@ from lms.scorm.registry import reset_registry
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """UserFactory hashes a password per user: PBKDF2 would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded and extracted files go to a fresh folder per test."""
     settings.MEDIA_ROOT = tmp_path / "media"

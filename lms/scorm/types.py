@@ -62,7 +62,12 @@ class Progress:
 
 @dataclass(frozen=True)
 class Launch:
-    """A freshly minted launch URL. Used exactly as returned and never stored."""
+    """A freshly minted launch URL. Used exactly as returned and never stored.
+
+    ``expires_at`` is when a player opened from this URL stops working (its token runs
+    out), so a long-open player page must be renewed before then; None when the session,
+    once started, does not expire.
+    """
 
     url: str
     expires_at: datetime | None = None

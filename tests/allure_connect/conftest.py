@@ -20,12 +20,6 @@ WEBHOOK_SECRET = "whsec_test_5b0e7c1d9a"
 EXIT_URL = "http://testserver/learn/exit/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    """UserFactory hashes a password per user: PBKDF2 would dominate these tests' run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def allure(settings) -> Iterator[FakeAllureConnect]:
     """The fake AllureConnect, with the settings pointing at it; fast retries, short timeouts."""

@@ -246,3 +246,18 @@ def test_sign_out(page: Page, live_server, sign_in):
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(f"{live_server.url}/learn/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/learn/"))
+
+
+def test_a_long_open_player_offers_a_fresh_launch_before_the_token_runs_out(
+    page: Page, live_server, sign_in, learner_in, settings
+):
+    settings.SCORM_LAUNCH_TOKEN_MAX_AGE = 125  # the page warns 120 s before the end
+    course, user = learner_in("safe-passwords")
+    sign_in(user.username)
+    play(page, live_server, course)
+    first = page.locator("#player-frame").get_attribute("src")
+    banner = page.get_by_role("alert").filter(has_text="Your session ends soon")
+    expect(banner).to_be_visible(timeout=10_000)
+    banner.get_by_role("link", name="Continue").click()
+    expect(content(page).get_by_role("button", name="Next")).to_be_visible()
+    assert page.locator("#player-frame").get_attribute("src") != first

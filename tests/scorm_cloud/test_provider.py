@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
 
 from enrollments.models import Attempt
 from enrollments.services import attempt_refresh
@@ -111,7 +109,6 @@ def test_first_launch_registers_the_attempt_then_mints_a_link(
     provider, scorm_cloud, remote_attempt, settings
 ):
     settings.SITE_URL = "https://lms.example"
-    before = timezone.now()
 
     launch = provider.launch(remote_attempt, exit_url=EXIT_URL)
 
@@ -141,11 +138,7 @@ def test_first_launch_registers_the_attempt_then_mints_a_link(
         {"redirectOnExitUrl": EXIT_URL, "expiry": 120},
     )
     assert launch.url == link.response_json["launchLink"]
-    assert (
-        before + timedelta(seconds=119)
-        <= launch.expires_at
-        <= timezone.now() + timedelta(seconds=120)
-    )
+    assert launch.expires_at is None  # the link's 120 s bound only the start of the session
     assert Attempt.objects.get(pk=remote_attempt.pk).registered_at is not None
 
 

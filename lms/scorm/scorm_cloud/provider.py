@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import posixpath
 import uuid
-from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -125,7 +124,6 @@ class ScormCloudProvider(ScormProvider):
             self._register(attempt)
             attempt.registered_at = timezone.now()
             attempt.save(update_fields=["registered_at"])
-        expires_at = timezone.now() + timedelta(seconds=self.launch_link_expiry)
         try:
             url = self.client.launch_link(
                 registration_id, redirect_on_exit_url=exit_url, expiry=self.launch_link_expiry
@@ -134,7 +132,9 @@ class ScormCloudProvider(ScormProvider):
             raise LaunchUnavailable(
                 "SCORM Cloud no longer has this attempt's registration."
             ) from err
-        return Launch(url=url, expires_at=expires_at)
+        # The link's expiry bounds only the start of the launch; the player session then
+        # lives on, so there is nothing for the page to renew.
+        return Launch(url=url, expires_at=None)
 
     def _register(self, attempt: Attempt) -> None:
         """Create the attempt's registration; a duplicate is accepted only if it is ours."""
