@@ -13,14 +13,13 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import IO, Any, ClassVar, Self
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util import SKIP_HEADER
 
@@ -31,20 +30,26 @@ from ..exceptions import (
     ProviderNotConfigured,
 )
 from ..http import ApiClient, BackoffRetry
+from ..parsing import (
+    MalformedResponse,
+    datetime_field,
+    int_field,
+    json_object,
+    path_segment,
+    text_field,
+)
 from ..types import ImportState
 from . import assumptions as api
 
 logger = logging.getLogger(__name__)
+
+SERVICE = "AllureConnect"
 
 #: Longest wait for a rate-limit window to reset before retrying. A later reset (the hourly
 #: limits, A.8) is not waited for: the caller gets ProviderRateLimited at once.
 RATE_LIMIT_MAX_WAIT_SECONDS = 10.0
 #: Chunk size of streamed upload bodies when urllib3 does not ask for a size.
 UPLOAD_CHUNK_BYTES = 64 * 1024
-
-
-class MalformedResponse(ValueError):
-    """An AllureConnect JSON document lacks what we need."""
 
 
 class RateLimitResetRetry(BackoffRetry):
@@ -78,46 +83,13 @@ class RateLimitResetRetry(BackoffRetry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def _segment(value: str) -> str:
-    """One path segment: ids are opaque strings (A.3), never let one add a path level."""
-    return quote(str(value), safe="")
-
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise MalformedResponse(f"AllureConnect sent a {what} that is not a JSON object.")
-    return data
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-
-
 def _first_text(data: Mapping[str, Any], keys: Iterable[str]) -> str:
-    return next((text for key in keys if (text := _text(data, key))), "")
-
-
-def _int(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return next((text for key in keys if (text := text_field(data, key))), "")
 
 
 def _number(data: Mapping[str, Any], key: str) -> float | None:
     value = data.get(key)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _datetime(data: Mapping[str, Any], key: str) -> datetime | None:
-    """An ISO-8601 timestamp (the guide's end in ``Z``); a naive one is read as UTC."""
-    value = data.get(key)
-    try:
-        parsed = parse_datetime(value) if isinstance(value, str) and value else None
-    except ValueError:  # well formed but impossible, e.g. month 13
-        return None
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _items(data: object) -> list[Mapping[str, Any]]:
@@ -147,7 +119,7 @@ class UploadTicket:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "upload ticket")
+        data = json_object(data, "upload ticket", service=SERVICE)
         url = data.get("presigned_url")
         headers = data.get("required_put_headers") or {}
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
@@ -163,7 +135,9 @@ class UploadTicket:
     def process_fields(self) -> dict[str, str]:
         """The ticket's identifying fields, echoed to the process call (assumptions)."""
         return {
-            key: text for key in api.PROCESS_ECHO_TICKET_FIELDS if (text := _text(self.raw, key))
+            key: value
+            for key in api.PROCESS_ECHO_TICKET_FIELDS
+            if (value := text_field(self.raw, key))
         }
 
 
@@ -179,7 +153,7 @@ class RemotePackage:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "package")
+        data = json_object(data, "package", service=SERVICE)
         nested = data.get(api.PACKAGE_NESTED_OBJECT)
         if isinstance(nested, Mapping) and not _first_text(data, api.PACKAGE_STATUS_FIELDS):
             data = nested
@@ -196,7 +170,7 @@ class RemotePackage:
             state = ImportState.PROCESSING
         error = data.get("error")
         message = (
-            _text(error, "message")
+            text_field(error, "message")
             if isinstance(error, Mapping)
             else _first_text(data, api.PACKAGE_ERROR_FIELDS)
         )
@@ -204,7 +178,7 @@ class RemotePackage:
             id=_package_id(data),
             state=state,
             message=message[:1000],
-            tenant_id=_text(data, "tenant_id"),
+            tenant_id=text_field(data, "tenant_id"),
             raw=data,
         )
 
@@ -219,14 +193,14 @@ class LaunchTicket:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "launch answer")
+        data = json_object(data, "launch answer", service=SERVICE)
         url = data.get("launch_url")
         if not isinstance(url, str) or not url:
             raise MalformedResponse("AllureConnect did not return a launch_url.")
         ttl = _number(data, "expires_in_seconds")
         return cls(
             url=url,
-            session_id=_text(data, "session_id"),
+            session_id=text_field(data, "session_id"),
             expires_in_seconds=api.FALLBACK_TOKEN_TTL_SECONDS if ttl is None or ttl <= 0 else ttl,
         )
 
@@ -240,9 +214,10 @@ class TokenRefresh:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "token refresh answer")
+        data = json_object(data, "token refresh answer", service=SERVICE)
         return cls(
-            url=_text(data, "launch_url"), expires_in_seconds=_number(data, "expires_in_seconds")
+            url=text_field(data, "launch_url"),
+            expires_in_seconds=_number(data, "expires_in_seconds"),
         )
 
 
@@ -265,23 +240,23 @@ class RemoteSession:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "session")
-        session_id = _text(data, "id") or _text(data, "session_id")
+        data = json_object(data, "session", service=SERVICE)
+        session_id = text_field(data, "id") or text_field(data, "session_id")
         if not session_id:
             raise MalformedResponse("AllureConnect sent a session without an id.")
         cmi = data.get("cmi_data") if isinstance(data.get("cmi_data"), Mapping) else {}
         score = data.get("score") if isinstance(data.get("score"), Mapping) else {}
         return cls(
             id=session_id,
-            user_id=_text(data, "user_id"),
-            package_id=_text(data, "package_id"),
-            completion_status=_text(data, "completion_status") or None,
-            success_status=_text(data, "success_status") or None,
-            lesson_status=_text(cmi, api.SCORM12_STATUS_KEY) or None,
+            user_id=text_field(data, "user_id"),
+            package_id=text_field(data, "package_id"),
+            completion_status=text_field(data, "completion_status") or None,
+            success_status=text_field(data, "success_status") or None,
+            lesson_status=text_field(cmi, api.SCORM12_STATUS_KEY) or None,
             score=score,
             time_spent_seconds=_number(data, "time_spent_seconds"),
-            version=_int(data, "version"),
-            updated_at=_datetime(data, "updated_at"),
+            version=int_field(data, "version"),
+            updated_at=datetime_field(data, "updated_at", service=SERVICE),
             cmi_data=cmi,
             raw=data,
         )
@@ -298,13 +273,16 @@ class RemoteDispatch:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "dispatch answer")
+        data = json_object(data, "dispatch answer", service=SERVICE)
         dispatch = data.get("dispatch") if isinstance(data.get("dispatch"), Mapping) else data
-        url = _text(data, "dispatch_url") or _text(dispatch, "launchUrl")
-        if not _text(dispatch, "id") or not url:
+        url = text_field(data, "dispatch_url") or text_field(dispatch, "launchUrl")
+        if not text_field(dispatch, "id") or not url:
             raise MalformedResponse("AllureConnect sent a dispatch without an id or URL.")
         return cls(
-            id=_text(dispatch, "id"), status=_text(dispatch, "status"), dispatch_url=url, raw=data
+            id=text_field(dispatch, "id"),
+            status=text_field(dispatch, "status"),
+            dispatch_url=url,
+            raw=data,
         )
 
 
@@ -316,8 +294,8 @@ class RemoteWebhook:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "webhook")
-        return cls(id=_text(data, "id"), event_type=_text(data, "event_type"), raw=data)
+        data = json_object(data, "webhook", service=SERVICE)
+        return cls(id=text_field(data, "id"), event_type=text_field(data, "event_type"), raw=data)
 
 
 # Streamed bodies ---------------------------------------------------------------------------------
@@ -459,10 +437,10 @@ class AllureConnectClient(ApiClient):
             return "", ""
         error = body.get("error")
         if isinstance(error, Mapping):
-            message, code = _text(error, "message"), _text(error, "code")
+            message, code = text_field(error, "message"), text_field(error, "code")
         else:
-            message = error if isinstance(error, str) else _text(body, "message")
-            code = _text(body, "code")
+            message = error if isinstance(error, str) else text_field(body, "message")
+            code = text_field(body, "code")
         return self._redact(message), code
 
     def error_for(self, response: requests.Response) -> ProviderAPIError:
@@ -576,7 +554,7 @@ class AllureConnectClient(ApiClient):
     ) -> str:
         data = self.json(response)
         package_id = _package_id(data) if isinstance(data, Mapping) else ""
-        package_id = package_id or (_text(ticket.raw, "package_id") if ticket else "")
+        package_id = package_id or (text_field(ticket.raw, "package_id") if ticket else "")
         if not package_id:
             raise ProviderAPIError(
                 "AllureConnect did not say which package it created.", status=response.status_code
@@ -585,7 +563,7 @@ class AllureConnectClient(ApiClient):
 
     def get_package(self, package_id: str) -> RemotePackage:
         """``GET /api/v1/packages/{id}`` with its processing status."""
-        path = api.PACKAGE_PATH.format(package_id=_segment(package_id))
+        path = api.PACKAGE_PATH.format(package_id=path_segment(package_id))
         return self._parse(RemotePackage.from_api, self.request("GET", path))
 
     def list_packages(self) -> list[RemotePackage]:
@@ -601,13 +579,13 @@ class AllureConnectClient(ApiClient):
     def launch(self, package_id: str, *, user_id: str, session_id: str) -> LaunchTicket:
         """``POST /api/v1/packages/{id}/launch``: creates the session or re-mints a launch URL
         for an existing one (guide, Scenario 2). Not retried."""
-        path = api.LAUNCH_PATH.format(package_id=_segment(package_id))
+        path = api.LAUNCH_PATH.format(package_id=path_segment(package_id))
         response = self.request("POST", path, json={"user_id": user_id, "session_id": session_id})
         return self._parse(LaunchTicket.from_api, response)
 
     def refresh_token(self, session_id: str) -> TokenRefresh:
         """``POST /api/v1/sessions/{id}/refresh-token`` (guide, Troubleshooting)."""
-        path = api.REFRESH_TOKEN_PATH.format(session_id=_segment(session_id))
+        path = api.REFRESH_TOKEN_PATH.format(session_id=path_segment(session_id))
         return self._parse(TokenRefresh.from_api, self.request("POST", path))
 
     def list_sessions(self, *, package_id: str, user_id: str) -> list[RemoteSession]:
@@ -622,13 +600,13 @@ class AllureConnectClient(ApiClient):
 
     def get_session(self, session_id: str) -> RemoteSession:
         """``GET /api/v1/sessions/{id}``; another tenant's session is a 404 (A.1)."""
-        path = api.SESSION_PATH.format(session_id=_segment(session_id))
+        path = api.SESSION_PATH.format(session_id=path_segment(session_id))
         return self._parse(RemoteSession.from_api, self.request("GET", path))
 
     def put_session(self, session_id: str, body: Mapping[str, Any]) -> RemoteSession | None:
         """``PUT /api/v1/sessions/{id}`` with ``version`` (optimistic locking; 409 when stale).
         The updated session, or None when the answer is not one."""
-        path = api.SESSION_PATH.format(session_id=_segment(session_id))
+        path = api.SESSION_PATH.format(session_id=path_segment(session_id))
         response = self.request("PUT", path, json=dict(body))
         try:
             return RemoteSession.from_api(self.json(response)) if response.content else None
@@ -655,7 +633,7 @@ class AllureConnectClient(ApiClient):
             body["expires_in_hours"] = expires_in_hours
         if domains := list(allowed_domains):
             body["allowed_domains"] = domains
-        path = api.DISPATCHES_PATH.format(package_id=_segment(package_id))
+        path = api.DISPATCHES_PATH.format(package_id=path_segment(package_id))
         return self._parse(RemoteDispatch.from_api, self.request("POST", path, json=body))
 
     def create_webhook(self, *, url: str, secret: str, event_type: str) -> RemoteWebhook:

@@ -12,62 +12,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, Any, Self
-from urllib.parse import quote
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 
 from ..exceptions import ProviderAPIError, ProviderNotConfigured
 from ..http import ApiClient
 from ..normalise import to_number
+from ..parsing import (
+    MalformedResponse,
+    datetime_field,
+    int_field,
+    json_object,
+    path_segment,
+    text_field,
+)
 
 logger = logging.getLogger(__name__)
+
+SERVICE = "SCORM Cloud"
 
 #: ``LaunchLinkRequestSchema.expiry``: "Defaults to 120s. Range 10s:300s".
 LAUNCH_LINK_EXPIRY_RANGE = range(10, 301)
 
 
-class MalformedResponse(ValueError):
-    """A SCORM Cloud JSON document lacks what we need (or has the wrong types)."""
-
-
-def _segment(value: str) -> str:
-    """One path segment: our ids are plain, but never let one add a path level."""
-    return quote(str(value), safe="")
-
-
 def _bool(value: bool) -> str:
     # The API wants lowercase strings; requests would send "True".
     return "true" if value else "false"
-
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise MalformedResponse(f"SCORM Cloud sent a {what} that is not a JSON object.")
-    return data
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _int(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _datetime(data: Mapping[str, Any], key: str) -> datetime | None:
-    """An ISO-8601 timestamp; SCORM Cloud's are UTC, so a naive one is read as UTC."""
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise MalformedResponse(f"SCORM Cloud sent an unreadable {key!r} timestamp.")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,8 +49,10 @@ class Ping:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "ping answer")
-        return cls(api_message=_text(data, "apiMessage"), current_time=_text(data, "currentTime"))
+        data = json_object(data, "ping answer", service=SERVICE)
+        return cls(
+            api_message=text_field(data, "apiMessage"), current_time=text_field(data, "currentTime")
+        )
 
 
 @dataclass(frozen=True)
@@ -92,11 +66,11 @@ class Course:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "course")
+        data = json_object(data, "course", service=SERVICE)
         return cls(
-            id=_text(data, "id"),
-            title=_text(data, "title"),
-            version=_int(data, "version"),
+            id=text_field(data, "id"),
+            title=text_field(data, "title"),
+            version=int_field(data, "version"),
             raw=data,
         )
 
@@ -118,8 +92,8 @@ class ImportJob:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "import job")
-        status = _text(data, "status")
+        data = json_object(data, "import job", service=SERVICE)
+        status = text_field(data, "status")
         if status not in (cls.RUNNING, cls.COMPLETE, cls.ERROR):
             raise MalformedResponse(
                 f"SCORM Cloud sent an unknown import job status {status[:40]!r}."
@@ -128,11 +102,11 @@ class ImportJob:
         course = result.get("course") if isinstance(result, Mapping) else None
         course = course if isinstance(course, Mapping) else {}
         return cls(
-            job_id=_text(data, "jobId"),
+            job_id=text_field(data, "jobId"),
             status=status,
-            message=_text(data, "message"),
-            course_id=_text(course, "id"),
-            course_version=_int(course, "version"),
+            message=text_field(data, "message"),
+            course_id=text_field(course, "id"),
+            course_version=int_field(course, "version"),
             raw=data,
         )
 
@@ -199,7 +173,7 @@ class Registration:
 
     @classmethod
     def from_api(cls, data: object) -> Self:
-        data = _mapping(data, "registration")
+        data = json_object(data, "registration", service=SERVICE)
         registration_id = data.get("id")
         if not isinstance(registration_id, str) or not registration_id:
             raise MalformedResponse("SCORM Cloud sent a registration without an id.")
@@ -208,16 +182,16 @@ class Registration:
         score = data.get("score") if isinstance(data.get("score"), Mapping) else {}
         return cls(
             id=registration_id,
-            instance=_int(data, "instance"),
-            course_id=_text(course, "id"),
-            course_version=_int(course, "version"),
-            learner_id=_text(learner, "id"),
-            completion=_text(data, "registrationCompletion") or "UNKNOWN",
-            success=_text(data, "registrationSuccess") or "UNKNOWN",
+            instance=int_field(data, "instance"),
+            course_id=text_field(course, "id"),
+            course_version=int_field(course, "version"),
+            learner_id=text_field(learner, "id"),
+            completion=text_field(data, "registrationCompletion") or "UNKNOWN",
+            success=text_field(data, "registrationSuccess") or "UNKNOWN",
             score_scaled=to_number(score.get("scaled")),
             total_seconds_tracked=to_number(data.get("totalSecondsTracked")),
-            updated=_datetime(data, "updated"),
-            completed_date=_datetime(data, "completedDate"),
+            updated=datetime_field(data, "updated", service=SERVICE, strict=True),
+            completed_date=datetime_field(data, "completedDate", service=SERVICE, strict=True),
             raw=data,
         )
 
@@ -258,7 +232,7 @@ class ScormCloudClient(ApiClient):
 
     def get_course(self, course_id: str) -> Course | None:
         """``GET /courses/{courseId}``; None when SCORM Cloud has no such course."""
-        response = self.request("GET", f"courses/{_segment(course_id)}", ok_statuses=(404,))
+        response = self.request("GET", f"courses/{path_segment(course_id)}", ok_statuses=(404,))
         if response.status_code == 404:
             return None
         return self._parse(Course.from_api, response)
@@ -289,7 +263,7 @@ class ScormCloudClient(ApiClient):
     def get_import_job(self, job_id: str) -> ImportJob:
         """``GET /courses/importJobs/{importJobId}`` (job ids live one week after finishing)."""
         return self._parse(
-            ImportJob.from_api, self.request("GET", f"courses/importJobs/{_segment(job_id)}")
+            ImportJob.from_api, self.request("GET", f"courses/importJobs/{path_segment(job_id)}")
         )
 
     # Registrations ---------------------------------------------------------------------------
@@ -319,7 +293,7 @@ class ScormCloudClient(ApiClient):
     def registration_exists(self, registration_id: str) -> bool:
         """``HEAD /registrations/{registrationId}``."""
         response = self.request(
-            "HEAD", f"registrations/{_segment(registration_id)}", ok_statuses=(404,)
+            "HEAD", f"registrations/{path_segment(registration_id)}", ok_statuses=(404,)
         )
         return response.status_code != 404
 
@@ -335,7 +309,7 @@ class ScormCloudClient(ApiClient):
         ``/results`` endpoint and no ``GET .../progress``)."""
         response = self.request(
             "GET",
-            f"registrations/{_segment(registration_id)}",
+            f"registrations/{path_segment(registration_id)}",
             params={
                 "includeRuntime": _bool(include_runtime),
                 "includeChildResults": _bool(include_child_results),
@@ -353,7 +327,7 @@ class ScormCloudClient(ApiClient):
             raise ValueError("SCORM Cloud launch links expire after 10 to 300 seconds.")
         response = self.request(
             "POST",
-            f"registrations/{_segment(registration_id)}/launchLink",
+            f"registrations/{path_segment(registration_id)}/launchLink",
             json={"redirectOnExitUrl": redirect_on_exit_url, "expiry": expiry},
         )
         data = self.json(response)

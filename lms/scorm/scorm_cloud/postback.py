@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from enrollments.models import Attempt
 from enrollments.services import attempt_apply_progress
 
-from .client import MalformedResponse
+from ..parsing import MalformedResponse
 from .progress import parse_registration, registration_progress
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 
 from ..normalise import normalise_progress
+from ..parsing import MalformedResponse
 from ..types import Progress
-from .client import MalformedResponse, Registration
+from .client import Registration
 
 
 def registration_progress(registration: Registration) -> Progress:
