@@ -6,6 +6,8 @@ attempts), domain work through the services, provider calls only through the int
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +25,8 @@ from lms.scorm import ProviderError
 
 from . import selectors, services
 from .forms import EnrolLearnersForm
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -111,8 +115,12 @@ def course_play(request: HttpRequest, slug: str) -> HttpResponse:
         attempt = services.attempt_start(
             enrollment=enrollment, force_new=request.POST.get("new") == "1"
         )
-    except (services.AttemptNotAllowed, ProviderError) as err:
+    except services.AttemptNotAllowed as err:
         messages.error(request, err.message)
+        return redirect(course)
+    except ProviderError as err:
+        logger.warning("Play of %s failed: %s", course.slug, err)
+        messages.error(request, err.learner_message)
         return redirect(course)
     return redirect("enrollments:attempt_player", attempt_id=attempt.pk, permanent=False)
 
@@ -140,7 +148,8 @@ def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
     try:
         context["launch"] = services.attempt_launch(attempt=attempt, exit_url=exit_url)
     except ProviderError as err:
-        context["error"] = err.message
+        logger.warning("Launch of attempt %s failed: %s", attempt.pk, err)
+        context["error"] = err.learner_message
     context["panel"] = selectors.attempt_panel_state(attempt=attempt)
     return render(
         request, "enrollments/player.html", context, status=502 if context["error"] else 200

@@ -1,6 +1,8 @@
 """The one exception family that crosses the provider interface.
 
-Messages are safe to show to users: they never contain credentials, tokens or launch URLs.
+``message`` is for staff and logs: it may carry the provider's own words (never credentials,
+tokens or launch URLs). ``learner_message`` is what a learner is shown: our own wording
+wherever the cause lies with the service or its set-up, not with the learner.
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ class ProviderError(Exception):
     """Base class: something a provider could not do."""
 
     default_message = "The course player service could not complete the request."
+    #: Shown to learners instead of ``message``; None where ``message`` is our own wording.
+    learner_text: str | None = None
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
 
+    @property
+    def learner_message(self) -> str:
+        return self.learner_text or self.message
+
+
+_TELL_ADMIN = "Please try again later; if it keeps happening, tell your administrator."
+
 
 class ProviderNotConfigured(ProviderError):
     default_message = "This course's player service is not configured."
+    learner_text = f"This course's player service is not available right now. {_TELL_ADMIN}"
 
 
 class ProviderConnectionError(ProviderError):
@@ -28,6 +40,8 @@ class ProviderConnectionError(ProviderError):
 
 class ProviderAPIError(ProviderError):
     """The provider answered with an error status."""
+
+    learner_text = f"The course player service refused to start this course. {_TELL_ADMIN}"
 
     def __init__(
         self, message: str | None = None, *, status: int | None = None, code: str = ""
@@ -43,6 +57,7 @@ class ProviderAPIError(ProviderError):
 
 class ProviderAuthError(ProviderAPIError):
     default_message = "The course player service rejected our credentials."
+    learner_text = ProviderNotConfigured.learner_text
 
 
 class ProviderNotFound(ProviderAPIError):
@@ -55,10 +70,12 @@ class ProviderConflict(ProviderAPIError):
 
 class ProviderRateLimited(ProviderAPIError):
     default_message = "The course player service is busy. Please try again shortly."
+    learner_text = default_message
 
 
 class ProviderServerError(ProviderAPIError):
     default_message = "The course player service had an internal error. Please try again shortly."
+    learner_text = default_message
 
 
 class LaunchUnavailable(ProviderError):

@@ -323,11 +323,6 @@ def test_a_provider_failure_is_shown_and_play_can_be_retried(
     assert Attempt.objects.filter(enrollment__learner__user=user).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Product bug: the player page shows SCORM Cloud's own error text "
-    "('Authorization Required.') to the learner; see the SCORM Cloud e2e report.",
-)
 def test_a_provider_failure_is_explained_in_the_learners_words(
     page: Page, live_server, sign_in, learner_in_cloud_course, cloud, settings
 ):
