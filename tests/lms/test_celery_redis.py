@@ -32,13 +32,22 @@ pytestmark = [
 def redis_worker(settings):
     from celery.contrib.testing.worker import start_worker
 
+    def forget_connections():
+        # The app caches its connection and producer pools, built from whichever broker URL
+        # was configured when something first used them.
+        app._pool = None
+        app.amqp._producer_pool = None
+
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = app.conf.broker_url
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False, result_backend=None)
+    forget_connections()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
-        app.conf.update(task_always_eager=True)
+        app.conf.update(broker_url=previous, task_always_eager=True)
+        forget_connections()
 
 
 def test_an_uploaded_package_is_imported_by_a_worker_through_redis(redis_worker):
