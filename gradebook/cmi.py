@@ -1,9 +1,10 @@
 """Read interactions and objectives out of a local attempt's stored CMI data.
 
-``attempt.cmi`` holds ``{"scos": {<sco identifier>: <scorm-again JSON of that SCO's cmi>}}``.
-scorm-again writes collections either as objects keyed "0", "1", ... or as
-``{"childArray": [...]}``, and SCORM 1.2 and 2004 name some elements differently. Content is
-untrusted: anything of an unexpected shape reads as nothing rather than raising.
+``attempt.cmi`` holds ``{"scos": {<sco identifier>: <that SCO's CMI>}}``, which the local
+player stores flattened (``{"cmi.interactions.0.id": ...}``, scorm-again's ``flattened``
+format); nested JSON (collections as objects keyed "0", "1", ... or ``{"childArray": [...]}``)
+is read too. SCORM 1.2 and 2004 name some elements differently. Content is untrusted:
+anything of an unexpected shape reads as nothing rather than raising.
 """
 
 from __future__ import annotations
@@ -140,9 +141,30 @@ def _objective(data: Mapping[str, Any]) -> Objective:
     )
 
 
+def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"cmi.interactions.0.id": "q1"}`` -> ``{"interactions": {"0": {"id": "q1"}}}``."""
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = key.split(".")[1:]  # drop the leading "cmi"
+        node = nested
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):  # a scalar and a branch under one name: skip it
+                break
+            node = child
+        else:
+            if parts:
+                node.setdefault(parts[-1], value)
+    return nested
+
+
 def _sco_cmi(data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         return {}
+    if any(isinstance(key, str) and key.startswith("cmi.") for key in data):
+        return _unflatten(
+            {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("cmi.")}
+        )
     # Tolerate the object being stored with its "cmi" wrapper.
     inner = data.get("cmi")
     return inner if isinstance(inner, Mapping) else data

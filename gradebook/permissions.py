@@ -9,17 +9,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from courses.models import Course
+from courses.selectors import course_is_taught_by, course_list_taught_by
 
 User = AbstractBaseUser | AnonymousUser
 
 
 def gradebook_courses_for(*, user: User) -> QuerySet[Course]:
-    """The courses whose gradebook ``user`` may read."""
-    if not user.is_authenticated:
-        return Course.objects.none()
-    if user.is_staff:
-        return Course.objects.all()
-    return Course.objects.filter(instructors=user)
+    """The courses whose gradebook ``user`` may read: the ones they teach."""
+    return course_list_taught_by(user=user)
 
 
 def gradebook_can_view_any(*, user: User) -> bool:
@@ -27,9 +24,7 @@ def gradebook_can_view_any(*, user: User) -> bool:
 
 
 def gradebook_can_view(*, user: User, course: Course) -> bool:
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or course.instructors.filter(pk=user.pk).exists()
+    return course_is_taught_by(course=course, user=user)
 
 
 def gradebook_can_view_raw_cmi(*, user: User) -> bool:

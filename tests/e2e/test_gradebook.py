@@ -138,3 +138,37 @@ def test_instructor_sorts_filters_opens_a_learner_and_downloads_the_csv(
     assert header == headers
     assert rows == [[csv_safe(cell) for cell in row] for row in table_rows(page)]
     assert [row[1] for row in rows] == ["ann", "fay", "dee", "cyd", "bob", "eve"]
+
+
+def test_the_gradebook_shows_what_a_real_play_reported(
+    page: Page, live_server, sign_in, make_demo_course, settings
+):
+    """A learner plays the SCORM 1.2 demo on the local player; the instructor reads it."""
+    from enrollments.services import enrollment_create, learner_get_or_create
+    from tests.e2e.journeys import answer_quiz, content, play
+
+    settings.SCORM_PROGRESS_POLL_SECONDS = 1
+    course = make_demo_course("safe-passwords")
+    course.instructors.add(UserFactory(username="teacher"))
+    player = UserFactory(username="rae", first_name="Rae", last_name="Player")
+    enrollment_create(learner=learner_get_or_create(user=player), course=course)
+
+    sign_in("rae")
+    play(page, live_server, course)
+    answer_quiz(page, "safe-passwords", wrong=1)
+    expect(content(page).get_by_text("Your score: 67%")).to_be_visible()
+    expect(page.locator("#progress-panel")).to_have_attribute("data-state", "final", timeout=15_000)
+    page.get_by_role("button", name="Sign out (rae)").click()
+
+    sign_in("teacher")
+    page.goto(f"{live_server.url}/gradebook/")
+    page.get_by_role("link", name=course.title).click()
+    row = page.locator("#gradebook-table tbody tr", has_text="rae")
+    expect(row).to_contain_text("failed")
+    expect(row).to_contain_text("67")
+    row.get_by_role("link", name="Rae Player").click()
+    interactions = page.get_by_role("table", name=re.compile("Interactions", re.I))
+    first = interactions.locator("tbody tr").first
+    expect(first).to_contain_text("q1")  # the demo's first question, answered wrongly
+    expect(first).to_contain_text("wrong")
+    expect(interactions.locator("tbody tr")).to_have_count(3)

@@ -9,9 +9,9 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from courses.demo import DEMO_ANSWERS
 from enrollments.models import Attempt
 from enrollments.services import enrollment_create, learner_get_or_create
+from tests.e2e.journeys import answer_quiz, content, play
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,30 +31,6 @@ def learner_in(make_demo_course):
         return course, user
 
     return _enrol
-
-
-def content(page: Page):
-    """The SCO's frame, inside the local player's frame, inside the player page."""
-    return page.frame_locator("#player-frame").frame_locator("#sco-frame")
-
-
-def play(page: Page, live_server, course) -> None:
-    page.goto(f"{live_server.url}/learn/courses/{course.slug}/")
-    page.get_by_role("button", name=re.compile(r"^Play")).click()
-    expect(page.locator("#player-frame")).to_be_visible()
-
-
-def answer_quiz(page: Page, slug: str, *, wrong: int = 0) -> None:
-    sco = content(page)
-    for _ in range(3):
-        sco.get_by_role("button", name="Next").click()
-    for index, (question, answer) in enumerate(DEMO_ANSWERS[slug].items()):
-        group = sco.locator("fieldset", has_text=question)
-        if index < wrong:
-            group.locator("label").filter(has_not_text=answer).first.click()
-        else:
-            group.get_by_label(answer, exact=True).click()
-    sco.get_by_role("button", name="Submit answers").click()
 
 
 @pytest.mark.parametrize("slug", ["safe-passwords", "spotting-phishing"])

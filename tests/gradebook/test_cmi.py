@@ -180,3 +180,32 @@ def test_sco_reports_one_per_sco():
 @pytest.mark.parametrize("cmi", [None, {}, {"scos": []}, {"scos": "x"}, [], "junk"])
 def test_sco_reports_of_junk_is_empty(cmi):
     assert sco_reports(cmi) == []
+
+
+def test_the_local_players_flattened_cmi_is_read():
+    from gradebook.cmi import sco_reports
+
+    cmi = {
+        "scos": {
+            "index": {
+                "cmi.core.lesson_status": "failed",
+                "cmi.interactions.0.id": "q1",
+                "cmi.interactions.0.type": "choice",
+                "cmi.interactions.0.student_response": "b",
+                "cmi.interactions.0.correct_responses.0.pattern": "a",
+                "cmi.interactions.0.result": "wrong",
+                "cmi.interactions.1.id": "q2",
+                "cmi.interactions.1.result": "correct",
+                "cmi.objectives.0.id": "quiz",
+                "cmi.objectives.0.status": "failed",
+            }
+        }
+    }
+    (report,) = sco_reports(cmi)
+    assert [
+        (i.id, i.learner_response, i.correct_responses, i.result) for i in report.interactions
+    ] == [
+        ("q1", "b", ("a",), "wrong"),
+        ("q2", "", (), "correct"),
+    ]
+    assert [(o.id, o.status) for o in report.objectives] == [("quiz", "failed")]
