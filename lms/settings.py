@@ -164,9 +164,10 @@ if not DEBUG:
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Background work. With no broker, tasks run in-process so the embedded default needs no service.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+_broker_url = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = _broker_url or "memory://"  # never used without a broker: tasks run eagerly
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not _broker_url
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
