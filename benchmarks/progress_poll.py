@@ -110,10 +110,10 @@ def run(polls: int, panels: int) -> None:
         timings = sorted(t for t, _ in samples)
         p95 = timings[int(len(timings) * 0.95) - 1]
         query_counts = sorted({q for _, q in samples})
+        note = "  (the larger: polls that ran a refresh)" if len(query_counts) > 1 else ""
         print(
             f"{label:<44} median {statistics.median(timings):6.2f} ms   p95 {p95:6.2f} ms"
-            f"   queries/poll {'/'.join(map(str, query_counts))}"
-            "  (the larger counts: the polls that ran a refresh)" * (len(query_counts) > 1)
+            f"   queries/poll {'/'.join(map(str, query_counts))}{note}"
         )
 
     print(f"{polls} polls per panel\n")
