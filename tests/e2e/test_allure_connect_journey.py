@@ -10,18 +10,25 @@ launch URL is used exactly as minted and is worthless without its token.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import FrameLocator, Page, Response, expect
+from playwright.sync_api import Page, Response, expect
 
 from enrollments.models import Attempt
 from enrollments.services import enrollment_create, learner_get_or_create
 from lms.scorm.registry import reset_registry
+from tests.e2e.journeys import (
+    PLAYER_URL,
+    PROGRESS_URL,
+    click_play,
+    play_remote,
+    player,
+    speed_up_panel,
+)
 from tests.factories import CourseFactory, PackageFactory, UserFactory
 from tests.fakes.allure_connect import FakeAllureConnect
 
@@ -31,18 +38,12 @@ WEBHOOK_SECRET = "whsec_e2e_7d41c0b95a"
 COURSE_TITLE = "Allure Safety Basics"
 LAUNCH = "/api/v1/packages/*/launch"
 UNAVAILABLE = "Launch link unavailable"
-PLAYER_URL = re.compile(r"/learn/attempts/[0-9a-f-]{36}/$")
-PROGRESS_URL = re.compile(r"/learn/attempts/[0-9a-f-]{36}/progress/$")
 REFRESH_INTERVAL = 1
 
 
 @pytest.fixture(autouse=True)
 def _fast_panel(settings) -> None:
-    settings.SCORM_PROGRESS_POLL_SECONDS = 1
-    settings.SCORM_REFRESH_MIN_INTERVAL_SECONDS = REFRESH_INTERVAL
-    settings.SCORM_SETTLE_SECONDS = 1
-    # UserFactory hashes a password per user: PBKDF2 would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    speed_up_panel(settings, refresh_interval=REFRESH_INTERVAL)
 
 
 @pytest.fixture
@@ -71,22 +72,6 @@ def learner_in_allure_course(allure: FakeAllureConnect) -> Callable[[], tuple]:
         return course, user
 
     return _make
-
-
-def player(page: Page) -> FrameLocator:
-    """The fake AllureConnect player, inside the player page's frame."""
-    return page.frame_locator("#player-frame")
-
-
-def click_play(page: Page, live_server, course) -> None:
-    page.goto(f"{live_server.url}/learn/courses/{course.slug}/")
-    page.get_by_role("button", name=re.compile(r"^Play")).click()
-
-
-def play(page: Page, live_server, course) -> None:
-    click_play(page, live_server, course)
-    page.wait_for_url(PLAYER_URL)
-    expect(player(page).get_by_role("button", name="Complete course")).to_be_visible()
 
 
 def complete_in_player(page: Page) -> None:
@@ -134,7 +119,7 @@ def test_final_score_arrives_through_the_webhook(
     allure.webhook_url = live_server.url + reverse("allure_connect:webhook")
     course, user = learner_in_allure_course()
     sign_in(user.username)
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
     # A poll has answered, so it has used the refresh slot (tasks run in-process).
     page.wait_for_event("response", lambda r: PROGRESS_URL.search(r.url) is not None)
@@ -171,7 +156,7 @@ def test_final_score_arrives_by_polling_alone(
         "response", lambda r: answered.append(r) if PROGRESS_URL.search(r.url) else None
     )
     started = time.monotonic()  # no refresh can happen before the player page loads
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
 
     # The same attempt in a second tab: two panels poll it, each once a second.
@@ -210,7 +195,7 @@ def test_the_launch_url_is_minted_per_load_and_worthless_without_its_token(
 ):
     course, user = learner_in_allure_course()
     sign_in(user.username)
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
 
     (first,) = allure.launches

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import Page, expect
 
 from enrollments.models import Attempt
 from enrollments.services import enrollment_create, learner_get_or_create
@@ -30,22 +30,27 @@ from tests.fakes.scorm_cloud import (
 
 __all__ = ["fake_scorm_cloud", "scorm_cloud"]  # the fake's fixtures, requested by name below
 
+from tests.e2e.journeys import (
+    PLAYER_URL,
+    PROGRESS_URL,
+    click_play,
+    play_remote,
+    player,
+    speed_up_panel,
+)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REMOTE_COURSE_ID = "lms-cloud-safety-0123456789ab"
 COURSE_TITLE = "Cloud Safety Basics"
 POSTBACK_PATH = "/scorm/scorm_cloud/hooks/postback/"
 WAITING = "Waiting for your latest results…"
-PLAYER_URL = re.compile(r"/learn/attempts/[0-9a-f-]{36}/$")
-PROGRESS_URL = re.compile(r"/learn/attempts/[0-9a-f-]{36}/progress/$")
 REFRESH_INTERVAL = 2
 
 
 @pytest.fixture(autouse=True)
 def _fast_panel(settings):
-    settings.SCORM_PROGRESS_POLL_SECONDS = 1
-    settings.SCORM_REFRESH_MIN_INTERVAL_SECONDS = REFRESH_INTERVAL
-    settings.SCORM_SETTLE_SECONDS = 1
+    speed_up_panel(settings, refresh_interval=REFRESH_INTERVAL)
 
 
 @pytest.fixture
@@ -69,22 +74,6 @@ def learner_in_cloud_course(cloud: FakeScormCloud) -> Callable[[], tuple]:
         return course, user
 
     return _make
-
-
-def click_play(page: Page, live_server, course) -> None:
-    page.goto(f"{live_server.url}/learn/courses/{course.slug}/")
-    page.get_by_role("button", name=re.compile(r"^Play")).click()
-
-
-def play(page: Page, live_server, course) -> None:
-    click_play(page, live_server, course)
-    page.wait_for_url(PLAYER_URL)
-    expect(player(page).get_by_role("button", name="Complete course")).to_be_visible()
-
-
-def player(page: Page) -> FrameLocator:
-    """The fake SCORM Cloud player (then our exit page), inside the player page's frame."""
-    return page.frame_locator("#player-frame")
 
 
 def registration_reads(cloud: FakeScormCloud, attempt: Attempt) -> list[str | None]:
@@ -129,7 +118,7 @@ def test_final_score_arrives_through_the_postback(
     cloud.completion_delay = 4
     course, user = learner_in_cloud_course()
     sign_in(user.username)
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
     # A poll has answered, so the first one has used the refresh slot (tasks run in-process).
     page.wait_for_event("response", lambda r: PROGRESS_URL.search(r.url) is not None)
@@ -169,7 +158,7 @@ def test_final_score_arrives_by_polling_alone(
     polls: list[str] = []
     page.on("request", lambda r: polls.append(r.url) if PROGRESS_URL.search(r.url) else None)
     started = time.monotonic()  # no refresh can happen before the player page loads
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
     reads_before_click = len(registration_reads(cloud, attempt))
 
@@ -202,7 +191,7 @@ def test_registration_is_the_attempt_and_each_play_mints_a_new_link(
 ):
     course, user = learner_in_cloud_course()
     sign_in(user.username)
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
     launch_link_path = rf"/registrations/{attempt.pk}/launchLink"
 
@@ -247,7 +236,7 @@ def test_a_forged_exit_link_records_nothing(
 ):
     course, user = learner_in_cloud_course()
     sign_in(user.username)
-    play(page, live_server, course)
+    play_remote(page, live_server, course)
     attempt = Attempt.objects.get(enrollment__learner__user=user)
     exit_url = cloud.last("POST", rf"/registrations/{attempt.pk}/launchLink").json_body[
         "redirectOnExitUrl"
