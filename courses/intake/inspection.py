@@ -64,4 +64,5 @@ def inspect_package(fileobj: IO[bytes]) -> PackageInfo:
         title=manifest.title,
         scos=manifest.scos,
         manifest=manifest.summary,
+        sequencing=manifest.sequencing,
     )

@@ -10,9 +10,10 @@ from xml.etree.ElementTree import Element
 
 from .errors import PackageRejected
 from .hrefs import file_path, resolve, with_parameters
+from .sequencing import Launch, sequencing_config
 from .standard import detect_standard
 from .types import ScoInfo
-from .xmltree import XML_BASE, attribute, child, children, local_name, parse, text
+from .xmltree import XML_BASE, attribute, child, children, identifier, local_name, parse, text
 
 MAX_ITEM_DEPTH = 50  # real courses nest a few levels; this bounds recursion on hostile input
 
@@ -24,6 +25,7 @@ class Manifest:
     scos: tuple[ScoInfo, ...]
     summary: dict[str, Any]
     files: tuple[str, ...]  # zip paths the manifest names, in document order
+    sequencing: dict[str, Any]  # scorm-again's sequencing setting (SCORM 2004); {} for 1.2
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class _Resource:
 
 
 def parse_manifest(data: bytes) -> Manifest:
+    # Deferred: the intake must stay importable before the app registry is ready.
+    from courses.models import Package
+
     root = parse(data)
     if local_name(root.tag) != "manifest":
         raise PackageRejected(
@@ -47,13 +52,13 @@ def parse_manifest(data: bytes) -> Manifest:
     organizations = child(root, "organizations")
     default = _default_organisation(organizations)
     summary = {
-        "identifier": root.get("identifier", ""),
+        "identifier": identifier(root),
         "version": root.get("version", ""),
         "schemaversion": text(child(child(root, "metadata"), "schemaversion")),
-        "default_organization": default.get("identifier", ""),
+        "default_organization": identifier(default),
         "organizations": [
             {
-                "identifier": organisation.get("identifier", ""),
+                "identifier": identifier(organisation),
                 "title": text(child(organisation, "title")),
                 "items": _item_tree(organisation),
             }
@@ -69,18 +74,26 @@ def parse_manifest(data: bytes) -> Manifest:
             for resource in resources.values()
         ],
     }
-    sequencing = {
-        element.get("ID", ""): element
-        for element in children(child(root, "sequencingCollection"), "sequencing")
-    }
+    launches = _launches(default, resources)
+    scorm12 = standard == Package.Standard.SCORM_12
+    sequencing = (
+        {}
+        if scorm12
+        else sequencing_config(
+            root,
+            organisation=default,
+            launches={name: launch for name, (_, launch) in launches.items()},
+        )
+    )
     return Manifest(
         standard=standard,
-        title=text(child(default, "title")) or root.get("identifier", ""),
-        scos=_launchable(default, resources, standard, sequencing),
+        title=text(child(default, "title")) or identifier(root),
+        scos=_scos(launches, scorm12, sequencing.get("launches", {})),
         summary=summary,
         files=tuple(
             dict.fromkeys(path for resource in resources.values() for path in resource.paths)
         ),
+        sequencing=sequencing,
     )
 
 
@@ -94,11 +107,11 @@ def _resources(root: Element) -> dict[str, _Resource]:
         href = resolve(written, bases) if written else None
         file_hrefs = [entry.get("href", "").strip() for entry in children(element, "file")]
         urls = [href, *(resolve(entry, bases) for entry in file_hrefs if entry)]
-        identifier = element.get("identifier", "")
+        name = identifier(element)  # xs:ID: whitespace collapsed, as identifierrefs expect
         found.setdefault(
-            identifier,
+            name,
             _Resource(
-                identifier=identifier,
+                identifier=name,
                 href=href if href is not None else written or None,
                 external=bool(written) and href is None,
                 scormtype=attribute(element, "scormtype") or "",
@@ -115,11 +128,11 @@ def _default_organisation(organizations: Element | None) -> Element:
         raise PackageRejected(
             "imsmanifest.xml declares no organisation, so there is nothing to launch."
         )
-    default = organizations.get("default") if organizations is not None else None
+    default = identifier(organizations, "default") if organizations is not None else ""
     if not default:
         return candidates[0]
     for organisation in candidates:
-        if organisation.get("identifier") == default:
+        if identifier(organisation) == default:
             return organisation
     raise PackageRejected(
         f"imsmanifest.xml names '{default}' as the default organisation, "
@@ -135,7 +148,7 @@ def _item_tree(parent: Element, depth: int = 1) -> list[dict[str, Any]]:
         )
     return [
         {
-            "identifier": item.get("identifier", ""),
+            "identifier": identifier(item),
             "title": text(child(item, "title")),
             "identifierref": item.get("identifierref"),
             "children": _item_tree(item, depth + 1),
@@ -151,67 +164,69 @@ def _items(parent: Element) -> Iterator[Element]:
         yield from _items(item)
 
 
-def _launchable(
-    organisation: Element,
-    resources: dict[str, _Resource],
-    standard: str,
-    sequencing: dict[str, Element],
-) -> tuple[ScoInfo, ...]:
+def _launches(
+    organisation: Element, resources: dict[str, _Resource]
+) -> dict[str, tuple[Element, Launch]]:
+    """The organisation's launchable leaves by item identifier, in depth-first order."""
     # Deferred: the intake must stay importable before the app registry is ready.
-    from courses.models import Package, Sco
+    from courses.models import Sco
 
-    scorm12 = standard == Package.Standard.SCORM_12
     max_identifier = Sco._meta.get_field("identifier").max_length
     max_href = Sco._meta.get_field("href").max_length
-    scos: list[ScoInfo] = []
-    identifiers: set[str] = set()
+    launches: dict[str, tuple[Element, Launch]] = {}
     for item in _items(organisation):
-        reference = item.get("identifierref")
+        reference = item.get("identifierref")  # xs:string: compared as written
         if children(item, "item") or not reference:
             continue  # only leaves launch
-        identifier = item.get("identifier", "")
+        name = identifier(item)
         resource = resources.get(reference)
         if resource is None:
             raise PackageRejected(
-                f"Item '{identifier}' refers to resource '{reference}', "
+                f"Item '{name}' refers to resource '{reference}', "
                 "which imsmanifest.xml does not declare."
             )
         if not resource.href:
             continue
         if resource.external:
             raise PackageRejected(
-                f"Item '{identifier}' launches '{resource.href}', which is outside the package; "
+                f"Item '{name}' launches '{resource.href}', which is outside the package; "
                 "only files inside the zip can be launched."
             )
         href = with_parameters(resource.href, item.get("parameters", ""))
-        if not identifier or len(identifier) > max_identifier:
+        if not name or len(name) > max_identifier:
             raise PackageRejected(
                 f"The item that launches '{href}' needs an identifier of 1 to {max_identifier} characters."
             )
-        if identifier in identifiers:
-            raise PackageRejected(f"imsmanifest.xml uses the item identifier '{identifier}' twice.")
-        identifiers.add(identifier)
+        if name in launches:
+            raise PackageRejected(f"imsmanifest.xml uses the item identifier '{name}' twice.")
         if len(href) > max_href:
-            raise PackageRejected(
-                f"Item '{identifier}' has a launch address over {max_href} characters."
-            )
-        scos.append(
-            ScoInfo(
-                identifier=identifier,
-                title=text(child(item, "title")) or identifier,
-                href=href,
-                is_sco=resource.scormtype.casefold() == "sco",
-                mastery_score=_mastery_12(item) if scorm12 else _mastery_2004(item, sequencing),
-                data_from_lms=_data_from_lms(item),
-                position=len(scos) + 1,
-            )
-        )
-    if not scos:
+            raise PackageRejected(f"Item '{name}' has a launch address over {max_href} characters.")
+        launches[name] = (item, Launch(href=href, is_sco=resource.scormtype.casefold() == "sco"))
+    if not launches:
         raise PackageRejected(
-            f"The organisation '{organisation.get('identifier', '')}' has nothing to launch: "
+            f"The organisation '{identifier(organisation)}' has nothing to launch: "
             "none of its items points at a resource with an href."
         )
-    return tuple(scos)
+    return launches
+
+
+def _scos(
+    launches: dict[str, tuple[Element, Launch]],
+    scorm12: bool,
+    delivered: dict[str, dict[str, Any]],
+) -> tuple[ScoInfo, ...]:
+    return tuple(
+        ScoInfo(
+            identifier=name,
+            title=text(child(item, "title")) or name,
+            href=launch.href,
+            is_sco=launch.is_sco,
+            mastery_score=_mastery_12(item) if scorm12 else _mastery_2004(delivered.get(name, {})),
+            data_from_lms=_data_from_lms(item),
+            position=position,
+        )
+        for position, (name, (item, launch)) in enumerate(launches.items(), start=1)
+    )
 
 
 def _data_from_lms(item: Element) -> str:
@@ -225,24 +240,10 @@ def _mastery_12(item: Element) -> float | None:
     return score / 100 if score is not None and 0 <= score <= 100 else None
 
 
-def _mastery_2004(item: Element, sequencing: dict[str, Element]) -> float | None:
-    """The primary objective's minNormalizedMeasure, when it is satisfied by measure.
-
-    The item's own sequencing wins over the shared set it names by IDRef.
-    """
-    own = child(item, "sequencing")
-    if own is None:
-        return None
-    for candidate in (own, sequencing.get(own.get("IDRef", ""))):
-        primary = child(child(candidate, "objectives"), "primaryObjective")
-        if primary is None:
-            continue
-        if (primary.get("satisfiedByMeasure") or "").strip() not in ("true", "1"):
-            return None
-        measure = child(primary, "minNormalizedMeasure")
-        value = _number(text(measure)) if measure is not None else 1.0  # IMS SS default
-        return None if value is None else min(max(value, 0.0), 1.0)
-    return None
+def _mastery_2004(launch: dict[str, Any]) -> float | None:
+    """The scaled passing score (primary objective satisfied by measure), clamped to 0..1."""
+    score = launch.get("scaledPassingScore")
+    return None if score is None else min(max(score, 0.0), 1.0)
 
 
 def _number(value: str) -> float | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -27,3 +27,6 @@ class PackageInfo:
     title: str
     scos: tuple[ScoInfo, ...]
     manifest: dict[str, Any]  # JSON-serialisable summary of imsmanifest.xml
+    # scorm-again's ``sequencing`` setting plus our launch data (courses.intake.sequencing);
+    # {} for SCORM 1.2. JSON-serialisable.
+    sequencing: dict[str, Any] = field(default_factory=dict)

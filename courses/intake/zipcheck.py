@@ -27,6 +27,16 @@ _UNIX = 3
 _LOCAL_HEADER_BYTES = 30  # the fixed part of a local file header, which precedes the data
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
+# Names the file system must be able to write once extracted under the package's content root,
+# "packages/content/<64 hex digits>/" (``Package.content_root``). ext4, XFS and APFS cap a file
+# or folder name at 255 bytes; 1,024 bytes for the whole stored name stays far below PATH_MAX
+# (4,096) with room for MEDIA_ROOT in front, and well above what authoring tools write.
+MAX_NAME_BYTES = 255
+MAX_STORED_PATH_BYTES = 1024
+_CONTENT_ROOT_BYTES = len("packages/content/") + 64 + len("/")
+MAX_PATH_BYTES = MAX_STORED_PATH_BYTES - _CONTENT_ROOT_BYTES  # 942 bytes inside the package
+_SHOWN_CHARS = 60  # of an overlong name in a message: its start and its end
+
 
 def check_members(zf: zipfile.ZipFile, archive_size: int) -> dict[str, zipfile.ZipInfo]:
     """Validate every entry; return the files (not folders) by their normalised path."""
@@ -78,7 +88,30 @@ def member_path(info: zipfile.ZipInfo) -> str:
     path = "/".join(part for part in parts if part not in ("", "."))
     if not path and not info.is_dir():
         raise PackageRejected(f"The zip has an entry without a file name ('{name}').")
+    _check_lengths(path)
     return path
+
+
+def _check_lengths(path: str) -> None:
+    for part in path.split("/"):
+        size = len(part.encode("utf-8"))
+        if size > MAX_NAME_BYTES:
+            raise PackageRejected(
+                f"The zip entry '{_shorten(path)}' has a file or folder name of {size:,} bytes; "
+                f"names can be at most {MAX_NAME_BYTES} bytes."
+            )
+    size = len(path.encode("utf-8"))
+    if size > MAX_PATH_BYTES:
+        raise PackageRejected(
+            f"The zip entry '{_shorten(path)}' has a path of {size:,} bytes; "
+            f"paths inside a package can be at most {MAX_PATH_BYTES} bytes."
+        )
+
+
+def _shorten(name: str) -> str:
+    if len(name) <= 2 * _SHOWN_CHARS:
+        return name
+    return f"{name[:_SHOWN_CHARS]}…{name[-_SHOWN_CHARS // 2 :]}"
 
 
 def _check_kind(info: zipfile.ZipInfo) -> None:

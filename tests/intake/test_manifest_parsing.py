@@ -226,3 +226,29 @@ def test_inspect_rewinds_the_file():
 )
 def test_parameters_join_the_href(href, parameters, launch):
     assert with_parameters(href, parameters) == launch
+
+
+def test_scorm2004_sequencing_configuration_is_passed_on():
+    info = inspect(scorm2004_3rd_zip())
+
+    assert json.loads(json.dumps(info.sequencing)) == info.sequencing
+    tree = info.sequencing["activityTree"]
+    assert (tree["id"], tree["title"]) == ("workplace-org", "Workplace safety")
+    assert [child["id"] for child in tree["children"]] == ["module-1", "exam", "review", "glossary"]
+    launches = info.sequencing["launches"]
+    assert list(launches) == [sco.identifier for sco in info.scos]
+    assert launches["review"]["scaledPassingScore"] == 0.6  # from the collection, by IDRef
+    assert launches["quiz"]["href"] == "content/quiz/quiz.html?lang=en&attempt=1"
+    assert launches["glossary"]["scormType"] == "asset"
+    assert launches["intro"]["dataFromLMS"] == "mode=intro"
+    assert launches["quiz"]["objectiveIds"] == ["quiz-passed"]
+
+
+def test_scorm12_has_no_sequencing_configuration():
+    assert inspect(scorm12_zip()).sequencing == {}
+
+
+def test_package_info_sequencing_defaults_to_empty():
+    info = PackageInfo(sha256="0" * 64, size=1, standard="scorm12", title="t", scos=(), manifest={})
+
+    assert info.sequencing == {}

@@ -10,14 +10,18 @@ import io
 import re
 import stat
 import struct
+import tracemalloc
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from defusedxml.ElementTree import fromstring
 
 from courses.intake import PackageRejected, extract_package, inspect_package
+from courses.intake.xmltree import MAX_DEPTH, MAX_ELEMENTS
+from courses.intake.zipcheck import MAX_NAME_BYTES, MAX_PATH_BYTES
 from tests.intake.scorm_zips import (
     SCORM12_MANIFEST,
     build_zip,
@@ -101,6 +105,25 @@ def nested_items(depth: int) -> str:
     )
 
 
+def nested_in_title(levels: int) -> str:
+    """SCORM12_MANIFEST with ``levels`` elements nested in its <title> (depth 4)."""
+    return SCORM12_MANIFEST.replace(
+        "<title>Fire safety</title>",
+        "<title>" + "<b>" * levels + "Fire safety" + "</b>" * levels + "</title>",
+    )
+
+
+MANIFEST_ELEMENTS = len(list(fromstring(SCORM12_MANIFEST).iter()))
+
+
+def with_elements(count: int) -> str:
+    """SCORM12_MANIFEST grown to ``count`` elements by empty ones in its <metadata>."""
+    extra = "<x/>" * (count - MANIFEST_ELEMENTS)
+    return SCORM12_MANIFEST.replace("</metadata>", extra + "</metadata>")
+
+
+LONG_NAME = "a" * (MAX_NAME_BYTES + 1)
+LONG_PATH = "/".join(["folder-" + "d" * 193] * 5 + ["file.js"])  # 1,012 bytes
 MISSING_FILES = "".join(f'<file href="missing-{i}.js"/>' for i in range(1, 8))
 SECOND_ITEM = '<item identifier="fire-item" identifierref="fire-res"><title>Again</title></item>'
 
@@ -205,6 +228,25 @@ CASES = [
         "nul-byte",
         lambda: with_entry("a_b.html")().replace(b"a_b.html", b"a\x00b.html"),
         "The zip entry 'a\\0b.html' has a NUL byte in its name.",
+    ),
+    Case(
+        "name-component-too-long",
+        with_entry(f"media/{LONG_NAME}"),
+        f"The zip entry 'media/{'a' * 54}…{'a' * 30}' has a file or folder name of 256 bytes; "
+        "names can be at most 255 bytes.",
+    ),
+    Case(
+        "name-too-long-in-utf8",
+        # 128 characters, but 256 bytes: file systems count bytes.
+        with_entry("é" * 128 + "/index.html"),
+        f"The zip entry '{'é' * 60}…{'é' * 19}/index.html' has a file or folder name of "
+        "256 bytes; names can be at most 255 bytes.",
+    ),
+    Case(
+        "path-too-long",
+        with_entry(LONG_PATH),
+        f"The zip entry '{LONG_PATH[:60]}…{LONG_PATH[-30:]}' has a path of 1,012 bytes; "
+        f"paths inside a package can be at most {MAX_PATH_BYTES} bytes.",
     ),
     Case(
         "symlink",
@@ -393,6 +435,17 @@ CASES = [
         "imsmanifest.xml nests items more than 50 levels deep.",
     ),
     Case(
+        "elements-too-deep",
+        # 100,000 nested elements cost +238 MB as a tree; the parse stops at the limit instead.
+        lambda: scorm12_zip(nested_in_title(100_000)),
+        f"imsmanifest.xml nests elements more than {MAX_DEPTH} levels deep.",
+    ),
+    Case(
+        "too-many-elements",
+        lambda: scorm12_zip(with_elements(MAX_ELEMENTS + 1)),
+        f"imsmanifest.xml has more than {MAX_ELEMENTS:,} elements.",
+    ),
+    Case(
         "missing-launch-file",
         with_manifest(' href="index.html">', ' href="start.html">'),
         "The zip lacks files that imsmanifest.xml names: 'start.html'.",
@@ -441,6 +494,32 @@ def test_extract_rejects_without_writing(case, settings, make_package, stored_fi
 
     assert_message(raised.value, case.message)
     assert stored_files() == [package.file.name]
+
+
+def test_elements_at_the_limits_are_accepted():
+    assert inspect_package(io.BytesIO(scorm12_zip(nested_in_title(MAX_DEPTH - 4)))).scos
+    assert inspect_package(io.BytesIO(scorm12_zip(with_elements(MAX_ELEMENTS)))).scos
+
+
+def test_a_hostile_manifest_is_refused_before_its_tree_is_built():
+    data = scorm12_zip(nested_in_title(100_000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(PackageRejected):
+            inspect_package(io.BytesIO(data))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 8 * MiB  # the whole tree would take over 200 MB
+
+
+def test_names_at_the_length_limits_are_accepted():
+    longest_path = "/".join(["d" * MAX_NAME_BYTES] * 3 + ["f" * (MAX_PATH_BYTES - 3 * 256)])
+    assert len(longest_path.encode()) == MAX_PATH_BYTES
+    data = build_zip({**scorm12_files(), "a" * MAX_NAME_BYTES: b"x", longest_path: b"x"})
+
+    assert inspect_package(io.BytesIO(data)).scos
 
 
 def test_items_at_the_depth_limit_are_accepted():
