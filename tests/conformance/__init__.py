@@ -1,0 +1,1 @@
+"""ADL SCORM 2004 4th Edition LMS conformance scripts: decoder and test SCO."""
