@@ -58,8 +58,9 @@ def run(polls: int, panels: int) -> None:
 
     from enrollments import tasks
     from enrollments.services import learner_get_or_create
-    from lms.scorm import get_provider
-    from lms.scorm.normalise import normalise_progress
+    from playback.models import ActivityState
+    from providers import get_provider
+    from providers.normalise import normalise_progress
     from tests.factories import AttemptFactory, CourseFactory, EnrollmentFactory, UserFactory
 
     user = UserFactory(username="bench")
@@ -67,16 +68,15 @@ def run(polls: int, panels: int) -> None:
     local = AttemptFactory(
         enrollment=EnrollmentFactory(learner=learner, course=CourseFactory(provider="local"))
     )
-    local.cmi = {
-        "scos": {
-            "index": {
-                **{f"cmi.interactions.{i}.id": f"q{i}" for i in range(200)},
-                **{f"cmi.interactions.{i}.result": "correct" for i in range(200)},
-                "cmi.suspend_data": "x" * 64_000,
-            }
-        }
-    }
-    local.save()
+    ActivityState.objects.create(
+        attempt=local,
+        activity="index",
+        cmi={
+            **{f"cmi.interactions.{i}.id": f"q{i}" for i in range(200)},
+            **{f"cmi.interactions.{i}.result": "correct" for i in range(200)},
+            "cmi.suspend_data": "x" * 64_000,
+        },
+    )
     remote = AttemptFactory(
         enrollment=EnrollmentFactory(learner=learner, course=CourseFactory(provider="scorm_cloud"))
     )
@@ -85,7 +85,7 @@ def run(polls: int, panels: int) -> None:
     calls = {"fetch_progress": 0}
     provider = get_provider("scorm_cloud")
 
-    def fetch_progress(attempt):
+    def fetch_progress(attempt, quick=False):
         calls["fetch_progress"] += 1
         return normalise_progress(completion_status="INCOMPLETE")
 

@@ -6,18 +6,34 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html
 
-from lms.scorm import get_provider
+from providers import get_provider
 
 from .intake import PackageRejected
 from .models import Course, Package, Sco
-from .services import package_create
+from .services import (
+    course_provider_changed,
+    package_create,
+    package_import_advance,
+    package_inspect,
+)
 
 
 class PackageInline(admin.TabularInline):
     model = Package
-    fields = ("version", "title", "standard", "status", "error", "remote_id", "created_at")
+    fields = (
+        "version",
+        "provider",
+        "title",
+        "standard",
+        "status",
+        "error",
+        "remote_id",
+        "created_at",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -72,6 +88,19 @@ class CourseAdmin(admin.ModelAdmin):
     def learner_count(self, obj: Course) -> int:
         return obj._learners
 
+    def save_model(self, request: HttpRequest, obj: Course, form: forms.Form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "provider" in form.changed_data:
+            package = course_provider_changed(course=obj, changed_by=request.user)
+            if package is not None:
+                self.message_user(
+                    request,
+                    f"{obj} now plays on {get_provider(obj.provider).verbose_name}: its package "
+                    f"was queued for import there as version {package.version}. Learners can "
+                    "play it once that import is ready.",
+                    messages.WARNING,
+                )
+
     @admin.action(description="Check the provider connection of the selected courses")
     def check_provider_connection(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         for identifier in sorted(set(queryset.values_list("provider", flat=True))):
@@ -82,29 +111,23 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 class PackageUploadForm(forms.ModelForm):
-    """Upload a zip: the intake validates it before anything is stored."""
+    """Upload a zip: the intake validates it here; the package is created by ``save_model``."""
+
+    package_info = None
 
     class Meta:
         model = Package
         fields = ("course", "file")
         labels = {"file": "SCORM package (.zip)"}
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        upload = cleaned.get("file")
-        course = cleaned.get("course")
-        if upload and course:
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
             try:
-                self.instance = package_create(course=course, upload=upload, uploaded_by=self.user)
+                self.package_info = package_inspect(upload=upload)
             except PackageRejected as err:
-                raise forms.ValidationError({"file": err.message}) from err
-        return cleaned
-
-    def save(self, commit: bool = True) -> Package:
-        return self.instance  # already stored by package_create in clean()
-
-    def save_m2m(self) -> None:
-        pass
+                raise forms.ValidationError(err.message) from err
+        return upload
 
 
 class ScoInline(admin.TabularInline):
@@ -124,18 +147,20 @@ class PackageAdmin(admin.ModelAdmin):
         "__str__",
         "title",
         "standard",
+        "provider",
         "status_badge",
         "scos_count",
         "size",
         "created_at",
     )
-    list_filter = ("status", "standard", "course__provider")
+    list_filter = ("status", "standard", "provider")
     search_fields = ("course__title", "title", "sha256", "remote_id")
     list_select_related = ("course",)
     inlines = [ScoInline]
     readonly_fields = (
         "course",
         "version",
+        "provider",
         "title",
         "standard",
         "status",
@@ -151,7 +176,10 @@ class PackageAdmin(admin.ModelAdmin):
         "manifest_summary",
     )
     fieldsets = (
-        (None, {"fields": ("course", "version", "title", "standard", "status", "error")}),
+        (
+            None,
+            {"fields": ("course", "version", "provider", "title", "standard", "status", "error")},
+        ),
         ("File", {"fields": ("file", "sha256", "size", "uploaded_by", "created_at")}),
         ("Provider", {"fields": ("remote_id", "remote_version", "remote_job_id")}),
         ("Manifest", {"fields": ("manifest_summary",), "classes": ("collapse",)}),
@@ -185,7 +213,34 @@ class PackageAdmin(admin.ModelAdmin):
     ) -> None:
         if change:
             super().save_model(request, obj, form, change)
-        # A new package was stored by the upload form's intake.
+            return
+        created = package_create(
+            course=form.cleaned_data["course"],
+            upload=form.cleaned_data["file"],
+            uploaded_by=request.user,
+            info=form.package_info,
+        )
+        obj.__dict__.update(created.__dict__)  # the admin goes on with the stored package
+
+    def response_add(self, request: HttpRequest, obj: Package, post_url_continue=None):
+        # The import starts once this request's transaction commits: say what is true now,
+        # and show the package's page, where its status is shown as it advances.
+        provider = get_provider(obj.provider).verbose_name
+        self.message_user(
+            request,
+            f"“{obj}” was uploaded and passed the checks. Its import into {provider} has "
+            "started; its status is shown below.",
+            messages.INFO,
+        )
+        return redirect(reverse("admin:courses_package_change", args=[obj.pk]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ):
+        package = self.get_object(request, object_id)
+        if package is not None:
+            package_import_advance(package=package)  # without a worker, looking moves it on
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return False if obj else super().has_change_permission(request, obj)

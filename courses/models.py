@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from lms.scorm.registry import provider_choices
-from lms.scorm.types import ImportState
+from providers import provider_choices
+from providers.types import ImportState
 
 
 def _default_provider() -> str:
@@ -78,6 +78,11 @@ class Package(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="packages")
     version = models.PositiveIntegerField()
+    provider = models.CharField(
+        max_length=40,
+        help_text="The provider this package was imported into; attempts start only on a "
+        "package of the course's current provider.",
+    )
     file = models.FileField(upload_to="packages/uploads/", max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveBigIntegerField()
@@ -85,6 +90,11 @@ class Package(models.Model):
     title = models.CharField(max_length=300, blank=True)
     manifest = models.JSONField(
         default=dict, blank=True, help_text="What the intake read from imsmanifest.xml."
+    )
+    sequencing = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="SCORM 2004 sequencing: the activity tree the intake built from the manifest.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=ImportState.PENDING)
     error = models.TextField(blank=True)
@@ -95,6 +105,7 @@ class Package(models.Model):
     )
     remote_version = models.CharField(max_length=50, blank=True)
     remote_job_id = models.CharField(max_length=255, blank=True)
+    import_started_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -106,6 +117,7 @@ class Package(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "version"], name="package_version_unique")
         ]
+        indexes = [models.Index(fields=["course", "provider", "status", "-version"])]
 
     def __str__(self) -> str:
         return f"{self.course} v{self.version}"

@@ -5,7 +5,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from lms.templatetags.lms_format import duration
+from core.formatting import format_percent, format_seconds
 
 from .models import Attempt, Enrollment, Learner
 
@@ -81,10 +81,9 @@ class AttemptAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Attempt._meta.fields] + [
         "score_display",
-        "cmi_pretty",
         "result_pretty",
     ]
-    exclude = ("cmi", "provider_result")
+    exclude = ("provider_result",)
 
     def has_add_permission(self, request) -> bool:
         return False  # attempts begin with a learner's Play
@@ -102,15 +101,11 @@ class AttemptAdmin(admin.ModelAdmin):
 
     @admin.display(description="Score", ordering="score_scaled")
     def score_display(self, obj: Attempt) -> str:
-        return "—" if obj.score_percent is None else f"{obj.score_percent:g}%"
+        return format_percent(obj.score_scaled, sign=True) or "—"
 
     @admin.display(description="Time spent", ordering="seconds_tracked")
     def time_display(self, obj: Attempt) -> str:
-        return duration(obj.seconds_tracked)
-
-    @admin.display(description="CMI data (local player)")
-    def cmi_pretty(self, obj: Attempt) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.cmi, indent=2, sort_keys=True))
+        return format_seconds(obj.seconds_tracked)
 
     @admin.display(description="Provider's last result")
     def result_pretty(self, obj: Attempt) -> str:

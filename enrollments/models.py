@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import models
 
 from courses.models import Course, Package
-from lms.scorm.types import Completion, Success
+from providers.types import Completion, Success
+
+from .status import AttemptStatus, attempt_status
 
 
 def _new_external_id() -> str:
@@ -101,14 +103,14 @@ class Attempt(models.Model):
         default=dict, blank=True, help_text="The provider's last raw result."
     )
 
-    # Local provider run-time state.
-    cmi = models.JSONField(
-        default=dict, blank=True, help_text="CMI data per SCO identifier (local player)."
+    remote_revision = models.BigIntegerField(
+        null=True, blank=True, help_text="The provider's version counter of the stored result."
     )
     launch_count = models.PositiveIntegerField(
         default=0, help_text="Launch URLs minted for this attempt."
     )
-    # (launch, sequence) of the newest commit stored: an older one must not overwrite it.
+    # Results the LMS's own player reports are ordered by (launch, sequence): an older one
+    # must not overwrite a newer one.
     commit_launch = models.PositiveIntegerField(default=0)
     commit_sequence = models.PositiveIntegerField(default=0)
 
@@ -130,5 +132,9 @@ class Attempt(models.Model):
         return self.completion == Completion.COMPLETED
 
     @property
-    def score_percent(self) -> float | None:
-        return None if self.score_scaled is None else round(self.score_scaled * 100, 1)
+    def status(self) -> AttemptStatus:
+        return attempt_status(
+            completion=self.completion,
+            success=self.success,
+            first_accessed_at=self.first_accessed_at,
+        )

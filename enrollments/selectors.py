@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,10 +15,11 @@ from django.utils import timezone
 
 from courses.models import Course
 from courses.selectors import course_is_taught_by
-from lms.scorm import get_provider
-from lms.scorm.types import Completion, Success
+from providers import get_provider
+from providers.types import Completion
 
 from .models import Attempt, Enrollment, Learner
+from .status import AttemptStatus
 
 
 def enrollment_list_for_learner(*, learner: Learner) -> QuerySet[Enrollment]:
@@ -61,6 +63,20 @@ def course_get_for_user(*, user: AbstractBaseUser, slug: str) -> tuple[Course, E
     if not visible:
         raise Http404("No such course.")
     return course, enrollment
+
+
+def attempt_get_for_provider(*, provider: str, remote_id: str) -> Attempt | None:
+    """The attempt a provider calls ``remote_id`` (our attempt id is its registration or
+    session id), with what a refresh needs; None when it is not one of ours on that provider."""
+    try:
+        attempt_id = uuid.UUID(remote_id)
+    except ValueError:
+        return None
+    return (
+        Attempt.objects.select_related("enrollment__learner__user", "package")
+        .filter(pk=attempt_id, provider=provider)
+        .first()
+    )
 
 
 def attempt_get_for_learner(*, user: AbstractBaseUser, attempt_id: str) -> Attempt:
@@ -110,9 +126,10 @@ def attempt_get_for_exit_token(*, attempt_id: str, token: str) -> Attempt:
 class PanelState:
     """What the progress panel shows, and whether it should keep polling."""
 
+    status: AttemptStatus
     completion: str
     success: str
-    score_percent: float | None
+    score_scaled: float | None
     seconds: float
     last_changed: datetime | None
     exited: bool
@@ -120,38 +137,27 @@ class PanelState:
     waiting_for_results: bool
     poll_seconds: int
 
-    @property
-    def label(self) -> str:
-        if self.completion == Completion.COMPLETED:
-            if self.success == Success.PASSED:
-                return "Completed and passed"
-            if self.success == Success.FAILED:
-                return "Completed, not passed"
-            return "Completed"
-        if self.completion == Completion.INCOMPLETE:
-            return "In progress"
-        return "Not started yet" if not self.last_changed else "In progress"
-
 
 def attempt_panel_state(*, attempt: Attempt, now: datetime | None = None) -> PanelState:
     """The panel's state, read from the database only.
 
-    Remote results lag: after completion the panel keeps polling for a short settle window
-    (the score may follow the status), and after an exit it keeps polling for the provider's
-    ``results_lag_seconds`` before it gives up and says results may take longer.
+    Remote results lag: after completion the panel keeps polling for the completion settle
+    window (the score may follow the status), and after an exit it keeps polling for the
+    provider's exit window before it gives up and says results may take longer.
     """
     now = now or timezone.now()
     provider = get_provider(attempt.provider)
     completed = attempt.completion == Completion.COMPLETED
-    settle = timedelta(seconds=settings.SCORM_SETTLE_SECONDS if provider.remote else 0)
-    lag = timedelta(seconds=provider.results_lag_seconds)
+    settle = timedelta(seconds=settings.SCORM_COMPLETION_SETTLE_SECONDS if provider.remote else 0)
+    exit_window = timedelta(seconds=provider.exit_settle_seconds)
     settled = completed and (attempt.completed_at is None or now >= attempt.completed_at + settle)
     exited = attempt.exited_at is not None
-    gave_up = exited and not completed and now >= attempt.exited_at + lag
+    gave_up = exited and not completed and now >= attempt.exited_at + exit_window
     return PanelState(
+        status=attempt.status,
         completion=attempt.completion,
         success=attempt.success,
-        score_percent=attempt.score_percent,
+        score_scaled=attempt.score_scaled,
         seconds=attempt.seconds_tracked,
         last_changed=attempt.last_synced_at,
         exited=exited,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,12 +22,19 @@ from django_htmx.http import HTMX_STOP_POLLING
 
 from courses.models import Course
 from courses.selectors import course_is_taught_by
-from lms.scorm import ProviderError
+from providers import ProviderError
+from providers.types import LaunchContext
 
 from . import selectors, services
 from .forms import EnrolLearnersForm
 
 logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect("enrollments:my_courses")
 
 
 @require_GET
@@ -57,7 +65,8 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "attempts": attempts,
             "open_attempt": next((a for a in attempts if a.is_open), None),
             "can_start_new": enrollment is not None
-            and services.attempt_can_start_new(enrollment=enrollment),
+            and services.attempt_can_start_new(enrollment=enrollment, attempts=attempts),
+            "teaches": course_is_taught_by(course=course, user=request.user),
         },
     )
 
@@ -125,20 +134,26 @@ def course_play(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("enrollments:attempt_player", attempt_id=attempt.pk, permanent=False)
 
 
+def _launch_context(request: HttpRequest, attempt) -> LaunchContext:
+    """The URLs a launch may hand its provider (each provider takes what it uses)."""
+    exit_url = reverse(
+        "enrollments:attempt_exit",
+        kwargs={"attempt_id": attempt.pk, "token": selectors.attempt_exit_token(attempt=attempt)},
+    )
+    local_player = reverse("playback:local_player", kwargs={"token": "-"}).removesuffix("-/")
+    return LaunchContext(
+        exit_url=request.build_absolute_uri(exit_url),
+        results_url=settings.SITE_URL.rstrip("/")
+        + reverse("playback:notification", kwargs={"provider": attempt.provider}),
+        player_url=local_player,
+    )
+
+
 @require_GET
 @login_required
 @never_cache  # the page holds a freshly minted launch URL: never keep it
 def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
     attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
-    exit_url = request.build_absolute_uri(
-        reverse(
-            "enrollments:attempt_exit",
-            kwargs={
-                "attempt_id": attempt.pk,
-                "token": selectors.attempt_exit_token(attempt=attempt),
-            },
-        )
-    )
     context = {
         "attempt": attempt,
         "course": attempt.enrollment.course,
@@ -146,7 +161,9 @@ def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
         "error": None,
     }
     try:
-        context["launch"] = services.attempt_launch(attempt=attempt, exit_url=exit_url)
+        context["launch"] = services.attempt_launch(
+            attempt=attempt, context=_launch_context(request, attempt)
+        )
     except ProviderError as err:
         logger.warning("Launch of attempt %s failed: %s", attempt.pk, err)
         context["error"] = err.learner_message

@@ -1,7 +1,7 @@
 """Read interactions and objectives out of a local attempt's stored CMI data.
 
-``attempt.cmi`` holds ``{"scos": {<sco identifier>: <that SCO's CMI>}}``, which the local
-player stores flattened (``{"cmi.interactions.0.id": ...}``, scorm-again's ``flattened``
+The local player stores each activity's CMI (``{<sco identifier>: <that SCO's CMI>}``, see
+:func:`playback.selectors.attempts_cmi`) flattened (``{"cmi.interactions.0.id": ...}``, scorm-again's ``flattened``
 format); nested JSON (collections as objects keyed "0", "1", ... or ``{"childArray": [...]}``)
 is read too. SCORM 1.2 and 2004 name some elements differently. Content is untrusted:
 anything of an unexpected shape reads as nothing rather than raising.
@@ -180,9 +180,8 @@ def objectives_from_cmi(data: Any) -> list[Objective]:
     return [_objective(item) for item in _items(_sco_cmi(data).get("objectives"))]
 
 
-def sco_reports(cmi: Any) -> list[ScoReport]:
-    """One report per SCO of an attempt's ``cmi`` field, in stored order."""
-    scos = cmi.get("scos") if isinstance(cmi, Mapping) else None
+def sco_reports(scos: Any) -> list[ScoReport]:
+    """One report per SCO of an attempt's stored CMI by SCO, in stored order."""
     if not isinstance(scos, Mapping):
         return []
     return [
@@ -192,4 +191,5 @@ def sco_reports(cmi: Any) -> list[ScoReport]:
             objectives=tuple(objectives_from_cmi(data)),
         )
         for identifier, data in scos.items()
+        if isinstance(data, Mapping)
     ]

@@ -11,9 +11,9 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from core.formatting import format_iso, format_percent
 from courses.models import Course
 
-from .formatting import format_iso, format_percent
 from .selectors import (
     GRADEBOOK_COLUMNS,
     GradebookFilters,

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from .grading import LearnerStatus
+from enrollments.status import AttemptStatus
+
 from .selectors import DEFAULT_SORT, GRADEBOOK_COLUMNS, GradebookFilters
 
 
@@ -17,7 +18,7 @@ class GradebookFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": "Name, username or email"}),
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *LearnerStatus.choices], label="Status"
+        required=False, choices=[("", "Any status"), *AttemptStatus.choices], label="Status"
     )
     sort = forms.ChoiceField(
         required=False,

@@ -1,7 +1,6 @@
-"""Which attempt counts, and what a learner's status is: the gradebook's two rules.
-
-Both are database expressions, so the gradebook can filter, sort and count by them in one
-query whatever the number of learners.
+"""Which attempt counts for a learner: the course's grading method, as a database expression,
+so the gradebook can filter, sort and count by it in one query whatever the number of learners.
+(What the status of that attempt is, is decided by :mod:`enrollments.status`.)
 """
 
 from __future__ import annotations
@@ -11,50 +10,8 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 
 from courses.models import Course
 from enrollments.models import Attempt
-from lms.scorm.types import Completion, Success
-
-
-class LearnerStatus(models.TextChoices):
-    """A learner's (or one attempt's) standing, in order of progress."""
-
-    NOT_STARTED = "not_started", "not started"
-    IN_PROGRESS = "in_progress", "in progress"
-    FAILED = "failed", "failed"
-    # Completed content that reports no pass mark has nothing to fail: not a failure.
-    COMPLETED_NO_PASS_MARK = "completed_no_pass_mark", "completed, no pass mark"
-    PASSED = "passed", "passed"
-
-    @property
-    def badge_class(self) -> str:
-        return _BADGE_CLASSES[self]
-
-
-_BADGE_CLASSES = {
-    LearnerStatus.NOT_STARTED: "not-started",
-    LearnerStatus.IN_PROGRESS: "incomplete",
-    LearnerStatus.FAILED: "failed",
-    LearnerStatus.COMPLETED_NO_PASS_MARK: "completed",
-    LearnerStatus.PASSED: "passed",
-}
-
-
-def status_expression(*, completion: str, success: str, started: Q) -> Case:
-    """The one definition of the status badge, over the named completion and success fields.
-
-    Success wins over completion: SCORM 2004 content may report "passed" before "completed",
-    and a known pass or fail is what an instructor looks for first.
-    """
-    return Case(
-        When(~started, then=Value(LearnerStatus.NOT_STARTED.value)),
-        When(Q(**{success: Success.PASSED}), then=Value(LearnerStatus.PASSED.value)),
-        When(Q(**{success: Success.FAILED}), then=Value(LearnerStatus.FAILED.value)),
-        When(
-            Q(**{completion: Completion.COMPLETED}),
-            then=Value(LearnerStatus.COMPLETED_NO_PASS_MARK.value),
-        ),
-        default=Value(LearnerStatus.IN_PROGRESS.value),
-        output_field=models.CharField(),
-    )
+from enrollments.status import STATUS_ORDER
+from providers.types import Completion, Success
 
 
 def rank_expression(field: str, values: list[str]) -> Case:
@@ -66,7 +23,7 @@ def rank_expression(field: str, values: list[str]) -> Case:
     )
 
 
-STATUS_ORDER = [s.value for s in LearnerStatus]
+__all__ = ["STATUS_ORDER", "graded_attempt_pk", "rank_expression"]
 COMPLETION_ORDER = [Completion.UNKNOWN, Completion.INCOMPLETE, Completion.COMPLETED]
 SUCCESS_ORDER = [Success.UNKNOWN, Success.FAILED, Success.PASSED]
 

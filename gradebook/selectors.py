@@ -31,21 +31,21 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncDate
 
-from courses.models import Course, Sco
+from core.formatting import format_percent, format_seconds, format_timestamp
+from courses.models import Course
 from enrollments.models import Attempt, Enrollment
-from lms.scorm import get_provider
-from lms.scorm.types import Completion, Success
+from enrollments.status import AttemptStatus, status_expression
+from playback.selectors import attempts_cmi
+from providers import get_provider
+from providers.types import Completion, Success
 
 from . import cmi
-from .formatting import format_percent, format_seconds, format_timestamp
 from .grading import (
     COMPLETION_ORDER,
     STATUS_ORDER,
     SUCCESS_ORDER,
-    LearnerStatus,
     graded_attempt_pk,
     rank_expression,
-    status_expression,
 )
 from .permissions import gradebook_courses_for
 
@@ -121,6 +121,7 @@ def _graded_expressions(*, course: Course, prefix: str) -> dict[str, Any]:
         "graded_completion": F("graded__completion"),
         "graded_success": F("graded__success"),
         "graded_completed_at": F("graded__completed_at"),
+        "graded_first_accessed_at": F("graded__first_accessed_at"),
         "graded_score": score,
     }
 
@@ -142,7 +143,7 @@ def _row_expressions(*, course: Course, prefix: str) -> dict[str, Any]:
         "status": status_expression(
             completion="graded_completion",
             success="graded_success",
-            started=Q(graded_attempt_id__isnull=False),
+            first_accessed_at="graded_first_accessed_at",
         ),
         "status_rank": rank_expression("status", STATUS_ORDER),
         "completion_rank": rank_expression("graded_completion", COMPLETION_ORDER),
@@ -211,7 +212,7 @@ class GradebookRow:
     last_name: str
     username: str
     graded_attempt_id: Any
-    status: LearnerStatus
+    status: AttemptStatus
     completion: str
     success: str
     score_scaled: float | None
@@ -229,7 +230,7 @@ class GradebookRow:
             last_name=values["learner_last_name"],
             username=values["learner_username"],
             graded_attempt_id=values["graded_attempt_id"],
-            status=LearnerStatus(values["status"]),
+            status=AttemptStatus(values["status"]),
             completion=values["graded_completion"] or "",
             success=values["graded_success"] or "",
             score_scaled=values["graded_score"],
@@ -345,11 +346,16 @@ def gradebook_summary(*, course: Course) -> GradebookSummary:
     """Course-wide figures and the score histogram, in one aggregate query."""
     # Only the graded attempt's columns: the aggregate wraps this query as its subquery.
     queryset = Enrollment.objects.filter(course=course).annotate(
-        **_graded_expressions(course=course, prefix="")
+        **_graded_expressions(course=course, prefix=""),
+        status=status_expression(
+            completion="graded_completion",
+            success="graded_success",
+            first_accessed_at="graded_first_accessed_at",
+        ),
     )
     figures = queryset.aggregate(
         enrolled=Count("pk"),
-        started=Count("pk", filter=Q(graded_attempt_id__isnull=False)),
+        started=Count("pk", filter=~Q(status=AttemptStatus.NOT_STARTED)),
         completed=Count("pk", filter=Q(graded_completion=Completion.COMPLETED)),
         passed=Count("pk", filter=Q(graded_success=Success.PASSED)),
         graded_for_success=Count(
@@ -442,12 +448,13 @@ def provider_is_remote(identifier: str) -> bool:
 @dataclass
 class AttemptDetail:
     attempt: Attempt
-    status: LearnerStatus
+    status: AttemptStatus
     provider_name: str
     is_remote: bool
     is_graded: bool
     scos: list[cmi.ScoReport] = field(default_factory=list)
     sco_titles: dict[str, str] = field(default_factory=dict)
+    raw_cmi: dict[str, Any] = field(default_factory=dict)  # by activity, as stored
 
     @property
     def sco_reports(self) -> list[tuple[str, cmi.ScoReport]]:
@@ -459,51 +466,40 @@ class AttemptDetail:
         ]
 
 
-def _attempts_with_status() -> QuerySet[Attempt]:
-    return Attempt.objects.select_related("package").annotate(
-        status=status_expression(
-            completion="completion", success="success", started=Q(pk__isnull=False)
-        )
-    )
-
-
 def _attempt_details(attempts: list[Attempt], *, graded_attempt_id: Any) -> list[AttemptDetail]:
+    stored = attempts_cmi(attempt_ids=[attempt.pk for attempt in attempts])
     details = []
     for attempt in attempts:
         name, remote = _provider_facts(attempt.provider)
+        activities = stored.get(attempt.pk, {})
         details.append(
             AttemptDetail(
                 attempt=attempt,
-                status=LearnerStatus(attempt.status),
+                status=attempt.status,
                 provider_name=name,
                 is_remote=remote,
                 is_graded=attempt.pk == graded_attempt_id,
-                scos=cmi.sco_reports(attempt.cmi),
+                scos=cmi.sco_reports({key: value.cmi for key, value in activities.items()}),
+                sco_titles={key: value.title for key, value in activities.items()},
+                raw_cmi={key: value.cmi for key, value in activities.items()},
             )
         )
-    package_ids = {d.attempt.package_id for d in details if d.scos}
-    if package_ids:
-        titles: dict[int, dict[str, str]] = {}
-        for package_id, identifier, title in Sco.objects.filter(
-            package_id__in=package_ids
-        ).values_list("package_id", "identifier", "title"):
-            titles.setdefault(package_id, {})[identifier] = title
-        for detail in details:
-            detail.sco_titles = titles.get(detail.attempt.package_id, {})
     return details
 
 
 def learner_attempts(*, row: GradebookRow) -> list[AttemptDetail]:
     """Every attempt of the gradebook row's learner, oldest first."""
     attempts = list(
-        _attempts_with_status().filter(enrollment_id=row.enrollment_id).order_by("number")
+        Attempt.objects.select_related("package")
+        .filter(enrollment_id=row.enrollment_id)
+        .order_by("number")
     )
     return _attempt_details(attempts, graded_attempt_id=row.graded_attempt_id)
 
 
 def learner_attempt_get(*, attempt_id: Any) -> AttemptDetail:
     """One attempt as the learner page shows it, after a refresh."""
-    attempt = _attempts_with_status().select_related("enrollment__course").get(pk=attempt_id)
+    attempt = Attempt.objects.select_related("package", "enrollment__course").get(pk=attempt_id)
     course = attempt.enrollment.course
     graded_attempt_id = (
         Enrollment.objects.filter(pk=attempt.enrollment_id)

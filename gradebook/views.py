@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import Course
 from enrollments.models import Attempt
 from enrollments.services import attempt_refresh
-from lms.scorm.exceptions import ProviderError
+from providers import ProviderError
 
 from . import charts
 from .csv_export import attempts_csv_response, gradebook_csv_response
@@ -171,7 +171,10 @@ def export_attempts(request: HttpRequest, slug: str) -> HttpResponse:
 def refresh_attempt(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """Pull one remote attempt's result from its provider, for when a postback was missed."""
     attempt = get_object_or_404(
-        Attempt.objects.select_related("enrollment__course", "enrollment__learner"), pk=attempt_id
+        Attempt.objects.select_related(
+            "enrollment__course", "enrollment__learner__user", "package"
+        ),
+        pk=attempt_id,
     )
     course = attempt.enrollment.course
     if not gradebook_can_view(user=request.user, course=course):

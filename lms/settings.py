@@ -65,11 +65,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "lms",
+    "core",
     "courses",
     "enrollments",
+    "playback",
     "gradebook",
-    "lms.scorm.allure_connect",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +123,7 @@ MEDIA_URL = "/media/"  # never served directly: content goes through the authori
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [
-    BASE_DIR / "lms" / "static",
+    BASE_DIR / "static",
     # The SCORM run-time (scorm-again), installed from the npm registry by package-lock.json.
     ("vendor/scorm-again", BASE_DIR / "node_modules" / "scorm-again" / "dist"),
 ]
@@ -155,7 +155,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Providers' postbacks count a 3xx as delivered: never redirect the receivers.
-    SECURE_REDIRECT_EXEMPT = [r"^scorm/[^/]+/hooks/"]
+    SECURE_REDIRECT_EXEMPT = [r"^hooks/"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -178,9 +178,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # SCORM providers: identifier -> dotted path (Django's EMAIL_BACKEND idiom).
 SCORM_PROVIDERS = {
-    "local": "lms.scorm.local.LocalProvider",
-    "scorm_cloud": "lms.scorm.scorm_cloud.ScormCloudProvider",
-    "allure_connect": "lms.scorm.allure_connect.AllureConnectProvider",
+    "local": "providers.local.LocalProvider",
+    "scorm_cloud": "providers.scorm_cloud.ScormCloudProvider",
+    "allure_connect": "providers.allure_connect.AllureConnectProvider",
 }
 SCORM_DEFAULT_PROVIDER = env.str("SCORM_DEFAULT_PROVIDER", default="local")
 
@@ -198,7 +198,8 @@ SCORM_LAUNCH_TOKEN_MAX_AGE = env.int("SCORM_LAUNCH_TOKEN_MAX_AGE", default=4 * 6
 SCORM_PROGRESS_POLL_SECONDS = env.int("SCORM_PROGRESS_POLL_SECONDS", default=3)
 SCORM_REFRESH_MIN_INTERVAL_SECONDS = env.int("SCORM_REFRESH_MIN_INTERVAL_SECONDS", default=5)
 # After a remote attempt completes, keep polling this long: the score may follow the status.
-SCORM_SETTLE_SECONDS = env.int("SCORM_SETTLE_SECONDS", default=5)
+# (The window after the learner leaves is each provider's own ``exit_settle_seconds``.)
+SCORM_COMPLETION_SETTLE_SECONDS = env.int("SCORM_COMPLETION_SETTLE_SECONDS", default=5)
 
 # Remote providers' connection behaviour.
 SCORM_HTTP_CONNECT_TIMEOUT = env.float("SCORM_HTTP_CONNECT_TIMEOUT", default=5.0)

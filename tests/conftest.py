@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lms.scorm.registry import reset_registry
+from providers.registry import reset_registry
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """UserFactory hashes a password per user: PBKDF2 would dominate the suite's run time."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Set once for the whole run (the live server's threads included): UserFactory hashes a
+    password per user, and PBKDF2 would dominate the suite's run time."""
+    from django.conf import settings
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -50,6 +50,7 @@ class PackageFactory(factory.django.DjangoModelFactory):
     standard = Package.Standard.SCORM_2004_4
     title = factory.LazyAttribute(lambda p: p.course.title)
     status = Package.Status.READY
+    provider = factory.LazyAttribute(lambda p: p.course.provider)
 
 
 class LearnerFactory(factory.django.DjangoModelFactory):
@@ -79,4 +80,4 @@ class AttemptFactory(factory.django.DjangoModelFactory):
         )
     )
     number = factory.Sequence(lambda n: n + 1)
-    provider = factory.LazyAttribute(lambda a: a.enrollment.course.provider)
+    provider = factory.LazyAttribute(lambda a: a.package.provider)

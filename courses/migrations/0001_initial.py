@@ -2,8 +2,8 @@
 
 import courses.models
 import django.db.models.deletion
-import lms.scorm.registry
-import lms.scorm.types
+import providers.registry
+import providers.types
 from django.conf import settings
 from django.db import migrations, models
 
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=200)),
                 ('slug', models.SlugField(max_length=200, unique=True)),
                 ('description', models.TextField(blank=True)),
-                ('provider', models.CharField(choices=lms.scorm.registry.provider_choices, default=courses.models._default_provider, help_text="The SCORM player that plays this course's packages.", max_length=40)),
+                ('provider', models.CharField(choices=providers.registry.provider_choices, default=courses.models._default_provider, help_text="The SCORM player that plays this course's packages.", max_length=40)),
                 ('is_published', models.BooleanField(default=False, verbose_name='published')),
                 ('self_enrollment', models.BooleanField(default=False, help_text='Learners may enrol themselves in this published course.')),
                 ('max_attempts', models.PositiveIntegerField(default=0, help_text='0 means no limit.')),
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('standard', models.CharField(choices=[('scorm12', 'SCORM 1.2'), ('scorm2004_2', 'SCORM 2004 2nd edition'), ('scorm2004_3', 'SCORM 2004 3rd edition'), ('scorm2004_4', 'SCORM 2004 4th edition')], max_length=20)),
                 ('title', models.CharField(blank=True, max_length=300)),
                 ('manifest', models.JSONField(blank=True, default=dict, help_text='What the intake read from imsmanifest.xml.')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('ready', 'Ready'), ('failed', 'Failed')], default=lms.scorm.types.ImportState['PENDING'], max_length=20)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('ready', 'Ready'), ('failed', 'Failed')], default=providers.types.ImportState['PENDING'], max_length=20)),
                 ('error', models.TextField(blank=True)),
                 ('remote_id', models.CharField(blank=True, help_text="The provider's id: SCORM Cloud course id, AllureConnect package id.", max_length=255)),
                 ('remote_version', models.CharField(blank=True, max_length=50)),

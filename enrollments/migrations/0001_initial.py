@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import enrollments.models
-import lms.scorm.types
+import providers.types
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -51,8 +51,8 @@ class Migration(migrations.Migration):
                 ('provider', models.CharField(help_text='The provider that plays this attempt.', max_length=40)),
                 ('is_open', models.BooleanField(default=True, help_text='Play resumes an open attempt.')),
                 ('registered_at', models.DateTimeField(blank=True, help_text='When the provider first learned of this attempt.', null=True)),
-                ('completion', models.CharField(choices=[('unknown', 'Unknown'), ('incomplete', 'Incomplete'), ('completed', 'Completed')], default=lms.scorm.types.Completion['UNKNOWN'], max_length=20)),
-                ('success', models.CharField(choices=[('unknown', 'Unknown'), ('passed', 'Passed'), ('failed', 'Failed')], default=lms.scorm.types.Success['UNKNOWN'], max_length=20)),
+                ('completion', models.CharField(choices=[('unknown', 'Unknown'), ('incomplete', 'Incomplete'), ('completed', 'Completed')], default=providers.types.Completion['UNKNOWN'], max_length=20)),
+                ('success', models.CharField(choices=[('unknown', 'Unknown'), ('passed', 'Passed'), ('failed', 'Failed')], default=providers.types.Success['UNKNOWN'], max_length=20)),
                 ('score_scaled', models.FloatField(blank=True, help_text='0..1', null=True)),
                 ('score_raw', models.FloatField(blank=True, null=True)),
                 ('score_min', models.FloatField(blank=True, null=True)),

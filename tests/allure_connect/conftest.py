@@ -10,9 +10,11 @@ import pytest
 
 from courses.models import Package
 from enrollments.models import Attempt
-from lms.scorm.allure_connect.client import AllureConnectClient
-from lms.scorm.allure_connect.provider import AllureConnectProvider
-from lms.scorm.allure_connect.services import allure_provider
+from enrollments.services import attempt_launch
+from providers import get_provider
+from providers.allure_connect.client import AllureConnectClient
+from providers.allure_connect.provider import AllureConnectProvider
+from providers.types import Launch, LaunchContext
 from tests.factories import AttemptFactory, CourseFactory, EnrollmentFactory, PackageFactory
 from tests.fakes.allure_connect import FakeAllureConnect
 
@@ -32,9 +34,16 @@ def allure(settings) -> Iterator[FakeAllureConnect]:
         yield fake
 
 
+def launch(attempt: Attempt) -> Launch:
+    """Launch through the attempt service, which records what the provider reports."""
+    return attempt_launch(attempt=attempt, context=LaunchContext(exit_url=EXIT_URL))
+
+
 @pytest.fixture
 def provider(allure: FakeAllureConnect) -> AllureConnectProvider:
-    return allure_provider()
+    provider = get_provider("allure_connect")
+    assert isinstance(provider, AllureConnectProvider)
+    return provider
 
 
 @pytest.fixture
@@ -60,7 +69,7 @@ def allure_attempt(allure_package: Package) -> Attempt:
 @pytest.fixture
 def launched_attempt(provider: AllureConnectProvider, allure_attempt: Attempt) -> Attempt:
     """An attempt whose session exists at the fake (launched once)."""
-    provider.launch(allure_attempt, exit_url=EXIT_URL)
+    launch(allure_attempt)
     return allure_attempt
 
 

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from lms.scorm.allure_connect import assumptions as api
-from lms.scorm.allure_connect.client import AllureConnectClient, RateLimitResetRetry
-from lms.scorm.exceptions import (
+from providers.allure_connect import assumptions as api
+from providers.allure_connect.client import AllureConnectClient, RateLimitResetRetry
+from providers.exceptions import (
     ProviderAPIError,
     ProviderAuthError,
     ProviderConflict,
@@ -197,23 +197,37 @@ def test_persistent_5xx_gives_up_after_the_retries(client, allure, session_id):
 
 def test_post_is_not_retried_on_5xx(client, allure):
     package_id = allure.add_package()
-    allure.fail("POST", "/api/v1/packages/*/launch", 503, code="SERVICE_UNAVAILABLE")
+    allure.fail("POST", "/api/v1/packages/*/dispatches", 503, code="SERVICE_UNAVAILABLE")
 
     with pytest.raises(ProviderServerError):
-        client.launch(package_id, user_id="lrn_1", session_id=str(uuid.uuid4()))
+        client.create_dispatch(package_id, label="L", destination="d")
 
-    assert len(allure.requests_to("POST", "/api/v1/packages/*/launch")) == 1
-    assert allure.sessions == {}
+    assert len(allure.requests_to("POST", "/api/v1/packages/*/dispatches")) == 1
+    assert allure.dispatches == {}
 
 
 def test_post_is_not_retried_on_429(client, allure):
     package_id = allure.add_package()
-    allure.rate_limit("POST", "/api/v1/packages/*/launch", reset_in=0.1)
+    allure.rate_limit("POST", "/api/v1/packages/*/dispatches", reset_in=0.1)
 
     with pytest.raises(ProviderRateLimited):
-        client.launch(package_id, user_id="lrn_1", session_id=str(uuid.uuid4()))
+        client.create_dispatch(package_id, label="L", destination="d")
 
-    assert len(allure.requests_to("POST", "/api/v1/packages/*/launch")) == 1
+    assert len(allure.requests_to("POST", "/api/v1/packages/*/dispatches")) == 1
+
+
+def test_launch_with_our_session_id_is_retried_on_5xx_and_429(client, allure):
+    """/launch with a session id of ours opens that one session however often it is sent."""
+    package_id = allure.add_package()
+    session_id = str(uuid.uuid4())
+    allure.fail("POST", "/api/v1/packages/*/launch", 503, code="SERVICE_UNAVAILABLE")
+    allure.rate_limit("POST", "/api/v1/packages/*/launch", reset_in=0.1)
+
+    ticket = client.launch(package_id, user_id="lrn_1", session_id=session_id)
+
+    assert ticket.session_id == session_id
+    assert len(allure.requests_to("POST", "/api/v1/packages/*/launch")) == 3
+    assert list(allure.sessions) == [session_id]
 
 
 def test_timeout_is_a_connection_error(settings, allure, session_id):

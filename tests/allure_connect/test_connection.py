@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.scorm.allure_connect.provider import AllureConnectProvider
+from providers.allure_connect.provider import AllureConnectProvider
 
 
 def _check():

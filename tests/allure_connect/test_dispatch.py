@@ -6,25 +6,27 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from lms.scorm.allure_connect.models import Dispatch
-from lms.scorm.allure_connect.services import dispatch_create
-from lms.scorm.types import ImportState
+from playback.models import Dispatch
+from playback.services import dispatch_create
+from providers.types import DispatchRequest, ImportState
 from tests.factories import CourseFactory, PackageFactory
 
 pytestmark = pytest.mark.django_db
 
 DISPATCHES = "/api/v1/packages/*/dispatches"
-ADD_URL = "admin:allure_connect_dispatch_add"
+ADD_URL = "admin:playback_dispatch_add"
 
 
 def test_dispatch_create(allure, allure_package, admin_user):
     dispatch = dispatch_create(
         package=allure_package,
-        label="Acme LMS – Onboarding",
-        destination="acme-moodle",
-        registration_limit=50,
-        expires_in_hours=24,
-        allowed_domains=["lms.acme.example"],
+        request=DispatchRequest(
+            label="Acme LMS – Onboarding",
+            destination="acme-moodle",
+            registration_limit=50,
+            expires_in_hours=24,
+            allowed_domains=("lms.acme.example",),
+        ),
         created_by=admin_user,
     )
 
@@ -45,7 +47,7 @@ def test_dispatch_create(allure, allure_package, admin_user):
 
 
 def test_minimal_dispatch_sends_only_the_required_fields(allure, allure_package):
-    dispatch_create(package=allure_package, label="L", destination="d")
+    dispatch_create(package=allure_package, request=DispatchRequest(label="L", destination="d"))
 
     assert allure.requests_to("POST", DISPATCHES)[0].json() == {"label": "L", "destination": "d"}
 
@@ -66,7 +68,7 @@ def test_only_ready_allure_connect_packages_are_dispatched(allure, package_kwarg
     package = PackageFactory(**package_kwargs)
 
     with pytest.raises(ValidationError):
-        dispatch_create(package=package, label="L", destination="d")
+        dispatch_create(package=package, request=DispatchRequest(label="L", destination="d"))
 
     assert allure.requests == []
     assert not Dispatch.objects.exists()
@@ -92,9 +94,7 @@ def test_admin_creates_the_dispatch_through_the_api(admin_client, allure, allure
 
     dispatch = Dispatch.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "admin:allure_connect_dispatch_change", args=[dispatch.pk]
-    )
+    assert response["Location"] == reverse("admin:playback_dispatch_change", args=[dispatch.pk])
     assert allure.requests_to("POST", DISPATCHES)[0].json()["allowed_domains"] == [
         "lms.acme.example",
         "*.acme.example",
@@ -143,14 +143,16 @@ def test_admin_rejects_bad_domains_before_calling_the_api(admin_client, allure, 
 def test_admin_lists_dispatches_and_forbids_editing_and_deleting(
     admin_client, allure, allure_package
 ):
-    dispatch = dispatch_create(package=allure_package, label="Acme", destination="acme-moodle")
+    dispatch = dispatch_create(
+        package=allure_package, request=DispatchRequest(label="Acme", destination="acme-moodle")
+    )
 
-    listing = admin_client.get(reverse("admin:allure_connect_dispatch_changelist"))
+    listing = admin_client.get(reverse("admin:playback_dispatch_changelist"))
     change = admin_client.post(
-        reverse("admin:allure_connect_dispatch_change", args=[dispatch.pk]), {"label": "Renamed"}
+        reverse("admin:playback_dispatch_change", args=[dispatch.pk]), {"label": "Renamed"}
     )
     delete = admin_client.post(
-        reverse("admin:allure_connect_dispatch_delete", args=[dispatch.pk]), {"post": "yes"}
+        reverse("admin:playback_dispatch_delete", args=[dispatch.pk]), {"post": "yes"}
     )
 
     assert "Acme" in listing.content.decode()

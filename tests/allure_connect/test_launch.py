@@ -1,10 +1,9 @@
-"""Launch: minting through /launch, resuming, the signed player URL, token expiry and refresh."""
+"""Launch: minting through /launch, resuming, the signed player URL, token expiry."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -12,10 +11,10 @@ from django.utils import timezone
 
 from courses.models import Package
 from enrollments.models import Attempt
-from lms.scorm.exceptions import LaunchUnavailable, ProviderAPIError
-from lms.scorm.types import ImportState
+from providers.exceptions import LaunchUnavailable, ProviderAPIError
+from providers.types import ImportState
 
-from .conftest import EXIT_URL
+from .conftest import launch
 
 pytestmark = pytest.mark.django_db
 
@@ -25,32 +24,38 @@ LAUNCH = "/api/v1/packages/*/launch"
 def test_first_launch(provider, allure, allure_attempt):
     before = Attempt.objects.values().get(pk=allure_attempt.pk)
 
-    launch = provider.launch(allure_attempt, exit_url=EXIT_URL)
+    launched = launch(allure_attempt)
 
     (minted,) = allure.launches
-    assert launch.url == minted["launch_url"]  # exactly as returned, token and all
+    assert launched.url == minted["launch_url"]  # exactly as returned, token and all
     assert (minted["session_id"], minted["user_id"]) == (
         str(allure_attempt.id),
         allure_attempt.enrollment.learner.external_id,
     )
-    assert launch.expires_at is not None
+    assert launched.expires_at is not None
     assert abs(
-        launch.expires_at - (timezone.now() + timedelta(seconds=allure.token_ttl))
+        launched.expires_at - (timezone.now() + timedelta(seconds=allure.token_ttl))
     ) < timedelta(seconds=5)
     after = Attempt.objects.values().get(pk=allure_attempt.pk)
     assert after["registered_at"] is not None
-    # Only registered_at was written: the URL is stored nowhere, nothing else changed.
-    assert {k for k in after if after[k] != before[k]} == {"registered_at"}
+    # Only the launch's facts were written; the URL is stored nowhere.
+    assert {k for k in after if after[k] != before[k]} == {
+        "registered_at",
+        "launch_count",
+        "first_accessed_at",
+        "last_accessed_at",
+    }
+    assert not any(launched.url in str(value) for value in after.values())
     assert allure.requests_to("GET", "/api/v1/sessions") == []  # nothing to resume yet
 
 
 def test_the_launch_url_plays_and_the_bare_player_url_is_refused(provider, allure, allure_attempt):
-    launch = provider.launch(allure_attempt, exit_url=EXIT_URL)
-    bare = launch.url.split("?", 1)[0]
+    minted = launch(allure_attempt)
+    bare = minted.url.split("?", 1)[0]
 
-    played = requests.get(launch.url, timeout=5)
+    played = requests.get(minted.url, timeout=5)
     refused = requests.get(bare, timeout=5)
-    tampered = requests.get(launch.url[:-4] + "0000", timeout=5)
+    tampered = requests.get(minted.url[:-4] + "0000", timeout=5)
 
     assert played.status_code == 200
     assert "Complete course" in played.text
@@ -62,7 +67,7 @@ def test_the_launch_url_plays_and_the_bare_player_url_is_refused(provider, allur
 def test_resume_confirms_the_session_then_mints_again(provider, allure, launched_attempt):
     registered_at = Attempt.objects.get(pk=launched_attempt.pk).registered_at
 
-    second = provider.launch(launched_attempt, exit_url=EXIT_URL)
+    second = launch(launched_attempt)
 
     (listing,) = allure.requests_to("GET", "/api/v1/sessions")
     assert listing.query == {
@@ -80,7 +85,7 @@ def test_resume_refuses_a_session_held_for_another_learner(provider, allure, lau
     allure.sessions[str(launched_attempt.id)]["user_id"] = "lrn_someone_else"
 
     with pytest.raises(LaunchUnavailable):
-        provider.launch(launched_attempt, exit_url=EXIT_URL)
+        launch(launched_attempt)
 
     assert len(allure.requests_to("POST", LAUNCH)) == 1
 
@@ -88,7 +93,7 @@ def test_resume_refuses_a_session_held_for_another_learner(provider, allure, lau
 def test_resume_of_a_lost_session_opens_a_fresh_one(provider, allure, launched_attempt):
     allure.sessions.clear()
 
-    provider.launch(launched_attempt, exit_url=EXIT_URL)
+    launch(launched_attempt)
 
     assert str(launched_attempt.id) in allure.sessions
 
@@ -99,7 +104,7 @@ def test_session_id_taken_by_another_learner_is_unavailable(provider, allure, al
     )
 
     with pytest.raises(LaunchUnavailable):
-        provider.launch(allure_attempt, exit_url=EXIT_URL)
+        launch(allure_attempt)
 
     assert Attempt.objects.get(pk=allure_attempt.pk).registered_at is None
 
@@ -112,7 +117,7 @@ def test_package_not_ready_is_unavailable(provider, allure, allure_attempt, remo
     allure_attempt.package.refresh_from_db()
 
     with pytest.raises(LaunchUnavailable):
-        provider.launch(allure_attempt, exit_url=EXIT_URL)
+        launch(allure_attempt)
 
     assert allure.requests == []
 
@@ -121,7 +126,7 @@ def test_package_gone_from_allure_connect_is_unavailable(provider, allure, allur
     allure.packages.clear()
 
     with pytest.raises(LaunchUnavailable, match="re-import"):
-        provider.launch(allure_attempt, exit_url=EXIT_URL)
+        launch(allure_attempt)
 
 
 def test_an_answer_for_another_session_is_refused(provider, allure, allure_attempt):
@@ -131,7 +136,7 @@ def test_an_answer_for_another_session_is_refused(provider, allure, allure_attem
     )
 
     with pytest.raises(ProviderAPIError, match="different session"):
-        provider.launch(allure_attempt, exit_url=EXIT_URL)
+        launch(allure_attempt)
 
     assert Attempt.objects.get(pk=allure_attempt.pk).registered_at is None
 
@@ -139,53 +144,17 @@ def test_an_answer_for_another_session_is_refused(provider, allure, allure_attem
 def test_no_usable_expiry_falls_back_to_the_short_ttl(provider, allure, allure_attempt):
     allure.token_ttl = 0  # the fake then reports "expires_in_seconds": 0, i.e. no usable TTL
 
-    launch = provider.launch(allure_attempt, exit_url=EXIT_URL)
+    minted = launch(allure_attempt)
 
-    assert launch.expires_at - timezone.now() < timedelta(seconds=601)
+    assert minted.expires_at - timezone.now() < timedelta(seconds=601)
 
 
-# Token expiry and refresh -----------------------------------------------------------------------
+# Token expiry -----------------------------------------------------------------------------------
 
 
 def test_expired_token_is_refused(provider, allure, allure_attempt):
-    launch = provider.launch(allure_attempt, exit_url=EXIT_URL)
+    minted = launch(allure_attempt)
 
     allure.advance_clock(allure.token_ttl + 1)
 
-    assert requests.get(launch.url, timeout=5).status_code == 401
-
-
-def test_refresh_uses_the_refreshed_launch_url(provider, allure, launched_attempt):
-    allure.refresh_includes_launch_url = True
-    allure.advance_clock(allure.token_ttl - 60)  # about to expire
-
-    refreshed = provider.refresh_launch(launched_attempt, exit_url=EXIT_URL)
-    allure.advance_clock(120)  # the first token has now expired
-
-    assert allure.requests_to("POST", "/api/v1/sessions/*/refresh-token")
-    assert len(allure.requests_to("POST", LAUNCH)) == 1  # no re-mint needed
-    assert requests.get(refreshed.url, timeout=5).status_code == 200
-    assert refreshed.expires_at > timezone.now() + timedelta(seconds=allure.token_ttl - 60)
-
-
-def test_refresh_without_a_url_re_mints_through_launch(provider, allure, launched_attempt):
-    refreshed = provider.refresh_launch(launched_attempt, exit_url=EXIT_URL)
-
-    assert allure.requests_to("POST", "/api/v1/sessions/*/refresh-token")
-    assert len(allure.requests_to("POST", LAUNCH)) == 2
-    assert refreshed.url == allure.launches[-1]["launch_url"]
-    assert urlsplit(refreshed.url).query.startswith("token=")
-
-
-def test_refresh_before_any_launch_just_launches(provider, allure, allure_attempt):
-    provider.refresh_launch(allure_attempt, exit_url=EXIT_URL)
-
-    assert allure.requests_to("POST", "/api/v1/sessions/*/refresh-token") == []
-    assert len(allure.requests_to("POST", LAUNCH)) == 1
-
-
-def test_client_refresh_token(client, allure, launched_attempt):
-    refreshed = client.refresh_token(str(launched_attempt.id))
-
-    assert refreshed.expires_in_seconds == allure.token_ttl
-    assert refreshed.url == ""  # this fake's default answer carries a token only
+    assert requests.get(minted.url, timeout=5).status_code == 401

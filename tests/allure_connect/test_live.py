@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from lms.scorm.allure_connect.client import AllureConnectClient
-from lms.scorm.allure_connect.provider import AllureConnectProvider
-from lms.scorm.exceptions import ProviderNotFound
+from providers.allure_connect.client import AllureConnectClient
+from providers.allure_connect.provider import AllureConnectProvider
+from providers.exceptions import ProviderNotFound
 
 pytestmark = [
     pytest.mark.live,

@@ -1,4 +1,4 @@
-"""The ``register_allure_webhook`` management command."""
+"""The ``register_hooks`` management command, for AllureConnect's webhooks."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from lms.scorm.allure_connect import assumptions as api
+from providers.allure_connect import assumptions as api
 
 from .conftest import WEBHOOK_SECRET
 
 
 def _run(*args: str) -> str:
     out = StringIO()
-    call_command("register_allure_webhook", *args, stdout=out, stderr=StringIO())
+    call_command("register_hooks", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -23,7 +23,7 @@ def test_registers_each_event_at_site_url(settings, allure):
 
     output = _run()
 
-    url = "https://lms.example.org/scorm/allure_connect/hooks/webhook/"
+    url = "https://lms.example.org/hooks/allure_connect/"
     assert [(w["url"], w["event_type"], w["secret"], w["tenant_id"]) for w in allure.webhooks] == [
         (url, event, WEBHOOK_SECRET, allure.tenant_id) for event in api.WEBHOOK_EVENTS
     ]

@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import CourseFactory, UserFactory
+from tests.factories import CourseFactory
 from tests.fakes.allure_connect import FakeAllureConnect
-from tests.fakes.scorm_cloud import fake_scorm_cloud, scorm_cloud  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
 
 
 def check(admin_client, *courses) -> list[tuple[str, str]]:
@@ -36,7 +29,7 @@ def test_scorm_cloud_connection_ok_and_wrong_secret(admin_client, scorm_cloud, s
     assert message.startswith("SCORM Cloud:")
 
     settings.SCORM_CLOUD_SECRET_KEY = "wrong-secret-value"
-    from lms.scorm.registry import reset_registry
+    from providers.registry import reset_registry
 
     reset_registry()
     [(level, message)] = check(admin_client, course)
@@ -51,7 +44,7 @@ def test_allure_connect_unreachable_is_explained(admin_client, settings):
         [(level, _)] = check(admin_client, course)
         assert level == "success"
     # The fake has stopped: nothing listens at its address any more.
-    from lms.scorm.registry import reset_registry
+    from providers.registry import reset_registry
 
     reset_registry()
     settings.SCORM_HTTP_RETRIES = 0

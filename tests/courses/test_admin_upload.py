@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -10,16 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from courses.demo import build_demo_zip
+from courses.intake import PackageRejected
 from courses.models import Package
-from tests.factories import CourseFactory, UserFactory
+from tests.factories import CourseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the import runs on commit, as in production
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
 
 
 def upload(admin_client, course, content: bytes, name: str = "package.zip"):
@@ -63,7 +59,9 @@ def test_an_upload_reaches_ready_with_its_scos(admin_client, settings):
     ]
 
     listing = admin_client.get(reverse("admin:courses_package_changelist")).content.decode()
-    assert "Ready" in listing
+    # The status column of each row (the filter sidebar names every status anyway).
+    statuses = re.findall(r'<td class="field-status_badge">([^<]*)</td>', listing)
+    assert statuses == ["Ready", "Ready"]
     detail = admin_client.get(
         reverse("admin:courses_package_change", args=[package.pk])
     ).content.decode()
@@ -96,3 +94,42 @@ def test_a_rejected_upload_shows_why_and_stores_nothing(admin_client, settings, 
     assert any(message.lower() in error.lower() for error in errors), errors
     assert not Package.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_the_admin_is_told_when_the_import_fails_after_the_upload(admin_client, settings):
+    course = CourseFactory(provider="local")
+
+    def refuse(package):
+        raise PackageRejected("member index.html is damaged")
+
+    settings_patch = pytest.MonkeyPatch()
+    settings_patch.setattr("courses.services.extract_package", refuse)
+    try:
+        response = upload(admin_client, course, build_demo_zip("spotting-phishing"))
+    finally:
+        settings_patch.undo()
+
+    package = Package.objects.get(course=course)
+    assert (package.status, package.error) == (
+        Package.Status.FAILED,
+        "member index.html is damaged",
+    )
+    page = response.content.decode()
+    assert "member index.html is damaged" in page  # the package's page says why
+    messages = [str(m) for m in response.context["messages"]]
+    assert not any("successfully" in m for m in messages), messages
+    # Nothing is left behind but the failed record: no zip, no content folder.
+    assert stored_files(settings) == []
+    assert not package.file
+
+
+def test_an_upload_writes_nothing_while_the_form_validates(admin_client, monkeypatch):
+    """Validation (the intake) and creation are separate: a form that fails on another
+    field leaves no package behind."""
+    response = admin_client.post(
+        reverse("admin:courses_package_add"),
+        {"file": SimpleUploadedFile("p.zip", build_demo_zip("safe-passwords"))},
+    )
+    assert response.status_code == 200
+    assert "course" in response.context["adminform"].form.errors
+    assert not Package.objects.exists()

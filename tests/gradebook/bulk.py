@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from courses.models import Course, Package
 from enrollments.models import Attempt, Enrollment, Learner
-from lms.scorm.types import Completion, Success
+from providers.types import Completion, Success
 
 BATCH = 2000
 

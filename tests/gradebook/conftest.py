@@ -8,16 +8,11 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from lms.scorm.registry import reset_registry
-from lms.scorm.types import Progress
+from providers.registry import reset_registry
+from providers.types import Progress
 from tests.factories import CourseFactory, EnrollmentFactory, PackageFactory, UserFactory
 
 from .fakes import FakeRemoteProvider
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from lms.scorm.base import ScormProvider
-from lms.scorm.types import Progress
+from providers.base import ScormProvider
+from providers.types import AttemptRef, Progress
 
 
 class FakeRemoteProvider(ScormProvider):
@@ -17,8 +17,8 @@ class FakeRemoteProvider(ScormProvider):
     answer: ClassVar[Progress | Exception] = Progress()
     calls: ClassVar[list[str]] = []
 
-    def fetch_progress(self, attempt) -> Progress:
-        type(self).calls.append(str(attempt.pk))
+    def fetch_progress(self, attempt: AttemptRef, *, quick: bool = False) -> Progress:
+        type(self).calls.append(attempt.id)
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer

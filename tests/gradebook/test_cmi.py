@@ -169,7 +169,7 @@ def test_unknown_shapes_read_as_nothing(data):
 
 
 def test_sco_reports_one_per_sco():
-    reports = sco_reports({"scos": {"sco-1": SCORM_2004_INDEXED, "sco-2": {}}})
+    reports = sco_reports({"sco-1": SCORM_2004_INDEXED, "sco-2": {}})
 
     assert [r.identifier for r in reports] == ["sco-1", "sco-2"]
     assert len(reports[0].interactions) == 2
@@ -177,7 +177,7 @@ def test_sco_reports_one_per_sco():
     assert reports[1].is_empty
 
 
-@pytest.mark.parametrize("cmi", [None, {}, {"scos": []}, {"scos": "x"}, [], "junk"])
+@pytest.mark.parametrize("cmi", [None, {}, {"sco-1": []}, {"sco-1": "x"}, [], "junk"])
 def test_sco_reports_of_junk_is_empty(cmi):
     assert sco_reports(cmi) == []
 
@@ -186,19 +186,17 @@ def test_the_local_players_flattened_cmi_is_read():
     from gradebook.cmi import sco_reports
 
     cmi = {
-        "scos": {
-            "index": {
-                "cmi.core.lesson_status": "failed",
-                "cmi.interactions.0.id": "q1",
-                "cmi.interactions.0.type": "choice",
-                "cmi.interactions.0.student_response": "b",
-                "cmi.interactions.0.correct_responses.0.pattern": "a",
-                "cmi.interactions.0.result": "wrong",
-                "cmi.interactions.1.id": "q2",
-                "cmi.interactions.1.result": "correct",
-                "cmi.objectives.0.id": "quiz",
-                "cmi.objectives.0.status": "failed",
-            }
+        "index": {
+            "cmi.core.lesson_status": "failed",
+            "cmi.interactions.0.id": "q1",
+            "cmi.interactions.0.type": "choice",
+            "cmi.interactions.0.student_response": "b",
+            "cmi.interactions.0.correct_responses.0.pattern": "a",
+            "cmi.interactions.0.result": "wrong",
+            "cmi.interactions.1.id": "q2",
+            "cmi.interactions.1.result": "correct",
+            "cmi.objectives.0.id": "quiz",
+            "cmi.objectives.0.status": "failed",
         }
     }
     (report,) = sco_reports(cmi)

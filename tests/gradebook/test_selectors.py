@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from courses.models import Course
-from gradebook.grading import LearnerStatus
+from enrollments.status import AttemptStatus
 from gradebook.selectors import (
     GradebookFilters,
     attempts_export_queryset,
@@ -18,7 +18,7 @@ from gradebook.selectors import (
     gradebook_rows,
     gradebook_summary,
 )
-from lms.scorm.types import Completion, Success
+from providers.types import Completion, Success
 from tests.factories import AttemptFactory, CourseFactory, EnrollmentFactory, UserFactory
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -67,12 +67,12 @@ def history(course):
 @pytest.mark.parametrize(
     ("method", "graded_number", "score", "status"),
     [
-        (Course.GradingMethod.HIGHEST, 3, 0.95, LearnerStatus.IN_PROGRESS),
-        (Course.GradingMethod.FIRST, 1, 0.6, LearnerStatus.FAILED),
+        (Course.GradingMethod.HIGHEST, 3, 0.95, AttemptStatus.IN_PROGRESS),
+        (Course.GradingMethod.FIRST, 1, 0.6, AttemptStatus.FAILED),
         # Moodle's rule: the last completed attempt that did not fail.
-        (Course.GradingMethod.LAST_COMPLETED, 2, 0.9, LearnerStatus.PASSED),
+        (Course.GradingMethod.LAST_COMPLETED, 2, 0.9, AttemptStatus.PASSED),
         # Mean of the scored attempts; status from the last completed one.
-        (Course.GradingMethod.AVERAGE, 2, (0.6 + 0.9 + 0.95) / 3, LearnerStatus.PASSED),
+        (Course.GradingMethod.AVERAGE, 2, (0.6 + 0.9 + 0.95) / 3, AttemptStatus.PASSED),
     ],
 )
 def test_graded_attempt_follows_the_course_setting(
@@ -100,7 +100,7 @@ def test_last_completed_falls_back_to_the_latest_attempt(course):
     (row,) = rows(course)
 
     assert row.graded_attempt_id == latest.pk
-    assert row.status is LearnerStatus.IN_PROGRESS
+    assert row.status is AttemptStatus.IN_PROGRESS
 
 
 def test_highest_prefers_the_furthest_attempt_when_none_has_a_score(course):
@@ -112,19 +112,19 @@ def test_highest_prefers_the_furthest_attempt_when_none_has_a_score(course):
     (row,) = rows(course)
 
     assert row.graded_attempt_id == done.pk
-    assert row.status is LearnerStatus.COMPLETED_NO_PASS_MARK
+    assert row.status is AttemptStatus.COMPLETED
 
 
 @pytest.mark.parametrize(
     ("completion", "success", "status"),
     [
-        (Completion.UNKNOWN, Success.UNKNOWN, LearnerStatus.IN_PROGRESS),
-        (Completion.INCOMPLETE, Success.UNKNOWN, LearnerStatus.IN_PROGRESS),
-        (Completion.COMPLETED, Success.UNKNOWN, LearnerStatus.COMPLETED_NO_PASS_MARK),
-        (Completion.COMPLETED, Success.PASSED, LearnerStatus.PASSED),
-        (Completion.COMPLETED, Success.FAILED, LearnerStatus.FAILED),
-        (Completion.INCOMPLETE, Success.PASSED, LearnerStatus.PASSED),
-        (Completion.INCOMPLETE, Success.FAILED, LearnerStatus.FAILED),
+        (Completion.UNKNOWN, Success.UNKNOWN, AttemptStatus.NOT_STARTED),  # never launched
+        (Completion.INCOMPLETE, Success.UNKNOWN, AttemptStatus.IN_PROGRESS),
+        (Completion.COMPLETED, Success.UNKNOWN, AttemptStatus.COMPLETED),
+        (Completion.COMPLETED, Success.PASSED, AttemptStatus.PASSED),
+        (Completion.COMPLETED, Success.FAILED, AttemptStatus.FAILED),
+        (Completion.INCOMPLETE, Success.PASSED, AttemptStatus.PASSED),
+        (Completion.INCOMPLETE, Success.FAILED, AttemptStatus.FAILED),
     ],
 )
 def test_status(course, completion, success, status):
@@ -135,12 +135,22 @@ def test_status(course, completion, success, status):
     assert row.status is status
 
 
+def test_a_launched_attempt_that_reported_nothing_is_in_progress(course):
+    attempt(
+        EnrollmentFactory(course=course), 1, completion=Completion.UNKNOWN, first_accessed_at=T0
+    )
+
+    (row,) = rows(course)
+
+    assert row.status is AttemptStatus.IN_PROGRESS
+
+
 def test_status_labels_and_badges():
-    assert LearnerStatus.COMPLETED_NO_PASS_MARK.label == "completed, no pass mark"
-    assert LearnerStatus.COMPLETED_NO_PASS_MARK.badge_class == "completed"
-    assert LearnerStatus.FAILED.badge_class == "failed"
-    assert LearnerStatus.NOT_STARTED.label == "not started"
-    assert LearnerStatus.IN_PROGRESS.badge_class == "incomplete"
+    assert AttemptStatus.COMPLETED.label == "Completed, no pass mark"
+    assert AttemptStatus.COMPLETED.badge_class == "completed"
+    assert AttemptStatus.FAILED.badge_class == "failed"
+    assert AttemptStatus.NOT_STARTED.label == "Not started"
+    assert AttemptStatus.IN_PROGRESS.badge_class == "incomplete"
 
 
 def test_learners_who_never_started_are_listed(course):
@@ -148,9 +158,9 @@ def test_learners_who_never_started_are_listed(course):
 
     (row,) = rows(course)
 
-    assert row.status is LearnerStatus.NOT_STARTED
+    assert row.status is AttemptStatus.NOT_STARTED
     assert (row.attempts, row.graded_attempt_id, row.score_scaled) == (0, None, None)
-    assert row.cells()[2:] == ["not started", "", "", "", "", "0", "", ""]
+    assert row.cells()[2:] == ["Not started", "", "", "", "", "0", "", ""]
 
 
 def test_totals_span_all_attempts(course):
@@ -181,7 +191,7 @@ def test_other_courses_are_not_counted(course):
     attempt(EnrollmentFactory(), 1, completion=Completion.COMPLETED)
     EnrollmentFactory(course=course)
 
-    assert [r.status for r in rows(course)] == [LearnerStatus.NOT_STARTED]
+    assert [r.status for r in rows(course)] == [AttemptStatus.NOT_STARTED]
 
 
 @pytest.fixture
@@ -227,13 +237,13 @@ def test_sorting(cohort, sort, descending, expected):
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        ({"status": LearnerStatus.PASSED}, ["carol"]),
-        ({"status": LearnerStatus.COMPLETED_NO_PASS_MARK}, ["bea"]),
-        ({"status": LearnerStatus.NOT_STARTED}, ["dan"]),
+        ({"status": AttemptStatus.PASSED}, ["carol"]),
+        ({"status": AttemptStatus.COMPLETED}, ["bea"]),
+        ({"status": AttemptStatus.NOT_STARTED}, ["dan"]),
         ({"q": "tur"}, ["alan"]),
         ({"q": "CAROL@EXAMPLE"}, ["carol"]),
         ({"q": "bea young"}, ["bea"]),
-        ({"q": "a", "status": LearnerStatus.FAILED}, ["alan"]),
+        ({"q": "a", "status": AttemptStatus.FAILED}, ["alan"]),
         ({"q": "nobody"}, []),
     ],
 )
@@ -258,11 +268,11 @@ def test_attempts_export_follows_the_gradebook_filters_and_order(cohort):
     ]
     # Alan's graded attempt is now the unfinished 50 %: the filter is on the learner's status.
     in_progress = attempts_export_queryset(
-        course=cohort, filters=GradebookFilters(status=LearnerStatus.IN_PROGRESS)
+        course=cohort, filters=GradebookFilters(status=AttemptStatus.IN_PROGRESS)
     )
     assert [(a["learner_username"], a["number"]) for a in in_progress] == [("alan", 1), ("alan", 2)]
     failed = attempts_export_queryset(
-        course=cohort, filters=GradebookFilters(status=LearnerStatus.FAILED)
+        course=cohort, filters=GradebookFilters(status=AttemptStatus.FAILED)
     )
     assert list(failed) == []
 
@@ -272,7 +282,7 @@ def test_row_get(cohort):
 
     row = gradebook_row_get(course=cohort, external_id=carol.learner.external_id)
 
-    assert (row.username, row.status, row.score_display) == ("carol", LearnerStatus.PASSED, "80.0")
+    assert (row.username, row.status, row.score_display) == ("carol", AttemptStatus.PASSED, "80")
     assert gradebook_row_get(course=cohort, external_id="lrn_missing") is None
     assert gradebook_row_get(course=CourseFactory(), external_id=carol.learner.external_id) is None
 

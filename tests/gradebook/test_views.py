@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from courses.models import Sco
 from gradebook.selectors import PAGE_SIZE
-from lms.scorm.exceptions import ProviderConnectionError
-from lms.scorm.types import Completion, Progress, Score, Success
+from playback.models import ActivityState
+from providers.exceptions import ProviderConnectionError
+from providers.types import Completion, Progress, Score, Success
 from tests.factories import AttemptFactory, EnrollmentFactory
 
 from .tables import table_rows
@@ -37,7 +38,7 @@ def usernames_in(html: str) -> list[str]:
 
 @pytest.fixture
 def scored(course, enrollment):
-    AttemptFactory(
+    attempt = AttemptFactory(
         enrollment=enrollment,
         number=1,
         completion=Completion.COMPLETED,
@@ -47,8 +48,8 @@ def scored(course, enrollment):
         first_accessed_at=T0,
         last_accessed_at=T0,
         completed_at=T0,
-        cmi={"scos": {"sco-1": SCORM_2004_INDEXED}},
     )
+    ActivityState.objects.create(attempt=attempt, activity="sco-1", cmi=SCORM_2004_INDEXED)
     EnrollmentFactory(
         course=course,
         learner__user__username="zoe",
@@ -64,8 +65,8 @@ def test_gradebook_page(client_for, instructor, scored):
     assert response.status_code == 200
     html = response.content.decode()
     assert usernames_in(html) == ["learner", "zoe"]
-    assert '<span class="badge passed">passed</span>' in html
-    assert '<span class="badge not-started">not started</span>' in html
+    assert '<span class="badge passed">Passed</span>' in html
+    assert '<span class="badge not-started">Not started</span>' in html
     assert "87.5" in html
     assert "0:12:34" in html
     assert learner_url(scored) in html
@@ -232,8 +233,8 @@ def test_refresh_brings_results_in(client_for, instructor, remote_attempt, fake_
     assert response.status_code == 200
     html = response.content.decode()
     assert html.strip().startswith(f'<tr id="attempt-{remote_attempt.pk}">')
-    assert '<span class="badge passed">passed</span>' in html
-    assert "70.0" in html
+    assert '<span class="badge passed">Passed</span>' in html
+    assert "70%" in html
     assert 'role="status"' in html
     assert fake_remote.calls == [str(remote_attempt.pk)]
     remote_attempt.refresh_from_db()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.scorm.exceptions import (
+from providers.exceptions import (
     LaunchUnavailable,
     ProviderAPIError,
     ProviderAuthError,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lms.scorm.normalise import (
+from providers.normalise import (
     format_timespan_12,
     format_timespan_2004,
     normalise_progress,
     parse_timespan,
     scaled_score,
 )
-from lms.scorm.types import Completion, Success
+from providers.types import Completion, Success
 
 C, S = Completion, Success
 
@@ -100,7 +100,7 @@ def test_scaled_score_is_always_0_to_1(kwargs, scaled):
 
 def test_raw_min_max_are_kept():
     score = scaled_score(raw="15", minimum="0", maximum="20")
-    assert (score.raw, score.min, score.max, score.percent) == (15.0, 0.0, 20.0, 75.0)
+    assert (score.raw, score.min, score.max, score.scaled) == (15.0, 0.0, 20.0, 0.75)
 
 
 @pytest.mark.parametrize(

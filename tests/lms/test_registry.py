@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from lms.scorm import get_provider
-from lms.scorm.local import LocalProvider
-from lms.scorm.registry import provider_choices, reset_registry
-from lms.scorm.scorm_cloud import ScormCloudProvider
+from providers import get_provider
+from providers.local import LocalProvider
+from providers.registry import provider_choices, reset_registry
+from providers.scorm_cloud import ScormCloudProvider
 
 
 def test_registry_returns_the_configured_providers():
@@ -16,7 +16,7 @@ def test_registry_returns_the_configured_providers():
 
 
 def test_registry_follows_settings(settings):
-    settings.SCORM_PROVIDERS = {"local": "lms.scorm.local.LocalProvider"}
+    settings.SCORM_PROVIDERS = {"local": "providers.local.LocalProvider"}
     reset_registry()
     assert [identifier for identifier, _ in provider_choices()] == ["local"]
     with pytest.raises(ImproperlyConfigured, match="No SCORM provider 'scorm_cloud'"):
@@ -24,7 +24,7 @@ def test_registry_follows_settings(settings):
 
 
 def test_registry_refuses_a_provider_under_the_wrong_name(settings):
-    settings.SCORM_PROVIDERS = {"cloud": "lms.scorm.scorm_cloud.ScormCloudProvider"}
+    settings.SCORM_PROVIDERS = {"cloud": "providers.scorm_cloud.ScormCloudProvider"}
     reset_registry()
     with pytest.raises(ImproperlyConfigured, match="named 'scorm_cloud'"):
         get_provider("cloud")

@@ -7,21 +7,40 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from courses.models import Package
+from courses.refs import package_import_ref
 from enrollments.models import Attempt
-from lms.scorm import get_provider
-from lms.scorm.scorm_cloud import ScormCloudProvider
+from enrollments.services import attempt_launch
+from providers import get_provider
+from providers.scorm_cloud import ScormCloudProvider
+from providers.types import ImportResult, Launch, LaunchContext
 from tests.factories import AttemptFactory, CourseFactory, PackageFactory
 from tests.fakes.scorm_cloud import FakeScormCloud, fake_scorm_cloud, scorm_cloud
 
 __all__ = ["fake_scorm_cloud", "scorm_cloud"]  # fixtures re-exported from the fake's module
 
 REMOTE_COURSE_ID = "lms-intro-0123456789ab"
+EXIT_URL = "https://lms.example/learn/attempts/1/exit/"
+RESULTS_URL = "https://lms.example/hooks/scorm_cloud/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The user factory hashes a password per learner; PBKDF2 would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def launch(attempt: Attempt, *, exit_url: str = EXIT_URL, results_url: str = RESULTS_URL) -> Launch:
+    """Launch through the attempt service, which records what the provider reports."""
+    return attempt_launch(
+        attempt=attempt, context=LaunchContext(exit_url=exit_url, results_url=results_url)
+    )
+
+
+def import_step(provider: ScormCloudProvider, package: Package, *, start: bool) -> ImportResult:
+    """``import_package`` (``start``) or ``import_status``, keeping the ids the provider reports
+    on the row as the course services do."""
+    ref = package_import_ref(package)
+    result = provider.import_package(ref) if start else provider.import_status(ref)
+    package.remote_id = result.remote_id or package.remote_id
+    package.remote_job_id = result.remote_job_id or package.remote_job_id
+    package.remote_version = result.remote_version or package.remote_version
+    package.save()
+    return result
 
 
 @pytest.fixture

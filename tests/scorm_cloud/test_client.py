@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from lms.scorm.exceptions import (
+from providers.exceptions import (
     ProviderAPIError,
     ProviderAuthError,
     ProviderConflict,
@@ -17,7 +17,7 @@ from lms.scorm.exceptions import (
     ProviderNotFound,
     ProviderServerError,
 )
-from lms.scorm.scorm_cloud.client import ImportJob, Learner, PostBack, ScormCloudClient
+from providers.scorm_cloud.client import ImportJob, Learner, PostBack, ScormCloudClient
 from tests.fakes.scorm_cloud import FakeScormCloud
 
 ZIP = b"PK\x05\x06" + b"\0" * 18
@@ -134,13 +134,6 @@ def test_create_registration_for_an_unknown_course_is_not_found(client):
         client.create_registration("reg-1", course_id="lms-nope", learner=Learner(id="lrn_1"))
 
 
-def test_registration_exists_uses_head(client, scorm_cloud):
-    scorm_cloud.add_registration("reg-1", course_id="lms-c", learner_id="lrn_1")
-    assert client.registration_exists("reg-1") is True
-    assert client.registration_exists("reg-2") is False
-    assert scorm_cloud.hits("HEAD", "/registrations/reg-[12]") == 2
-
-
 def test_get_registration_reads_progress_with_runtime(client, scorm_cloud):
     scorm_cloud.add_registration("reg-1", course_id="lms-c", learner_id="lrn_1")
     scorm_cloud.set_result("reg-1", score=85.0, seconds=90.5)
@@ -200,12 +193,23 @@ def test_5xx_burst_exhausting_retries_raises_server_error(client, scorm_cloud):
     assert scorm_cloud.hits("GET", "/courses/lms-c") == 4  # 1 + SCORM_HTTP_RETRIES
 
 
-def test_launch_link_post_is_not_retried_on_500(client, scorm_cloud):
+def test_launch_link_is_retried_on_5xx_and_429(client, scorm_cloud):
+    """Minting a link changes nothing at SCORM Cloud: a learner is not shown an error for a
+    passing 503 or 429."""
     scorm_cloud.add_registration("reg-1", course_id="lms-c", learner_id="lrn_1")
-    scorm_cloud.inject(500, times=5, method="POST", path="/launchLink$")
+    scorm_cloud.inject(503, times=1, method="POST", path="/launchLink$")
+    scorm_cloud.inject(429, times=1, method="POST", path="/launchLink$")
+    link = client.launch_link("reg-1", redirect_on_exit_url="https://lms.example/exit/")
+    assert link.startswith(scorm_cloud.url)
+    assert scorm_cloud.hits("POST", "/registrations/reg-1/launchLink") == 3
+
+
+def test_launch_link_gives_up_after_the_retries(client, scorm_cloud):
+    scorm_cloud.add_registration("reg-1", course_id="lms-c", learner_id="lrn_1")
+    scorm_cloud.inject(500, times=10, method="POST", path="/launchLink$")
     with pytest.raises(ProviderServerError):
         client.launch_link("reg-1", redirect_on_exit_url="https://lms.example/exit/")
-    assert scorm_cloud.hits("POST", "/registrations/reg-1/launchLink") == 1
+    assert scorm_cloud.hits("POST", "/registrations/reg-1/launchLink") == 4  # 1 + 3 retries
 
 
 def test_upload_post_is_not_retried_on_503(client, scorm_cloud):

@@ -13,13 +13,15 @@ import pytest
 import requests
 from django.utils import timezone
 
-import lms.scorm.scorm_cloud.client as client_module
-from lms.scorm import get_provider
-from lms.scorm.exceptions import ProviderAuthError, ProviderConflict, ProviderNotFound
-from lms.scorm.scorm_cloud.client import ScormCloudClient
+import providers.scorm_cloud.client as client_module
+from enrollments.refs import attempt_ref
+from providers import get_provider
+from providers.exceptions import ProviderAuthError, ProviderConflict, ProviderNotFound
+from providers.scorm_cloud.client import ScormCloudClient
 from tests.factories import AttemptFactory, CourseFactory, PackageFactory
 from tests.fakes.scorm_cloud import Exchange, FakeScormCloud
 
+from .conftest import import_step, launch
 from .contract import find_operation, official_deserialize, official_operations, schema_errors
 
 ZIP = b"PK\x05\x06" + b"\0" * 18
@@ -31,7 +33,6 @@ USED_OPERATIONS = {
     "create_upload_and_import_course_job",
     "get_import_job_status",
     "create_registration",
-    "get_registration",
     "get_registration_progress",
     "build_registration_launch_link",
 }
@@ -42,7 +43,6 @@ CLIENT_METHODS = {
     "upload_course",
     "get_import_job",
     "create_registration",
-    "registration_exists",
     "get_registration",
     "launch_link",
 }
@@ -78,30 +78,26 @@ def exercised(db, scorm_cloud: FakeScormCloud, settings) -> FakeScormCloud:
 
     course = CourseFactory(provider="scorm_cloud")
     package = PackageFactory(course=course)
-    provider.import_package(package)
-    result = provider.import_status(package)
-    package.remote_id, package.remote_version = result.remote_id, result.remote_version
-    package.save()
+    import_step(provider, package, start=True)
+    import_step(provider, package, start=False)
     attempt = AttemptFactory(enrollment__course=course, package=package)
-    provider.launch(attempt, exit_url="https://lms.example/exit/")  # create (with postBack) + link
+    launch(attempt)  # create (with postBack) + link
     twin = AttemptFactory(enrollment__course=course, package=package)
     scorm_cloud.add_registration(
         str(twin.id), course_id=package.remote_id, learner_id=twin.enrollment.learner.external_id
     )
-    provider.launch(twin, exit_url="https://lms.example/exit/")  # 400 duplicate, confirmed
+    launch(twin)  # 400 duplicate, confirmed
     scorm_cloud.postback_mode = "off"
     scorm_cloud.set_result(str(attempt.id), score=72.5)
     scorm_cloud.wait_until_settled(str(attempt.id))
     attempt.registered_at = timezone.now()
-    provider.fetch_progress(attempt)
+    provider.fetch_progress(attempt_ref(attempt))
     client.get_registration(
         str(attempt.id),
         include_runtime=True,
         include_child_results=True,
         include_interactions_and_objectives=True,
     )
-    assert client.registration_exists(str(attempt.id))
-    assert not client.registration_exists("no-such-registration")
     with suppress(ProviderNotFound):
         client.get_registration("no-such-registration")
     with suppress(ProviderNotFound):

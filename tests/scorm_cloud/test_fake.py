@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from lms.scorm.scorm_cloud.client import Learner, PostBack, ScormCloudClient
+from providers.scorm_cloud.client import Learner, PostBack, ScormCloudClient
 from tests.fakes.scorm_cloud import FakeScormCloud, basic_auth_header
 
 EXIT_URL = "https://lms.example/exit/"

@@ -13,9 +13,9 @@ import zipfile
 import pytest
 from django.core.files.base import ContentFile
 
-from lms.scorm import get_provider
-from lms.scorm.scorm_cloud.client import ScormCloudClient
-from lms.scorm.types import Completion, ImportState
+from providers import get_provider
+from providers.scorm_cloud.client import ScormCloudClient
+from providers.types import Completion, ImportState
 from tests.factories import AttemptFactory, CourseFactory, PackageFactory
 
 pytestmark = [

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollments.models import Attempt
+from enrollments.services import attempt_launch
+from providers.types import LaunchContext
 from tests.factories import AttemptFactory, CourseFactory, PackageFactory
 from tests.fakes.scorm_cloud import (
     POSTBACK_PASSWORD,
@@ -25,24 +28,33 @@ from tests.fakes.scorm_cloud import (
 from .conftest import REMOTE_COURSE_ID
 from .contract import schema_errors
 
-URL = "/scorm/scorm_cloud/hooks/postback/"
+URL = "/hooks/scorm_cloud/"
 FORM = "application/x-www-form-urlencoded; charset=UTF-8"
 T1 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 T2 = datetime(2026, 3, 1, 10, 5, tzinfo=UTC)
+REGISTRATION = "/registrations/[^/]+"
 
 
 @pytest.fixture
-def postback_settings(settings: Any) -> Any:
-    settings.SCORM_CLOUD_POSTBACK_USER = POSTBACK_USER
-    settings.SCORM_CLOUD_POSTBACK_PASSWORD = POSTBACK_PASSWORD
-    return settings
-
-
-@pytest.fixture
-def attempt(db: Any, postback_settings: Any) -> Attempt:
+def attempt(db: Any, scorm_cloud: FakeScormCloud) -> Attempt:
+    """A launched attempt: SCORM Cloud holds its registration, with no result yet."""
     course = CourseFactory(provider="scorm_cloud")
     package = PackageFactory(course=course, remote_id=REMOTE_COURSE_ID, remote_version="0")
-    return AttemptFactory(enrollment__course=course, package=package)
+    attempt = AttemptFactory(
+        enrollment__course=course, package=package, registered_at=timezone.now()
+    )
+    scorm_cloud.add_registration(
+        str(attempt.id),
+        course_id=REMOTE_COURSE_ID,
+        learner_id=attempt.enrollment.learner.external_id,
+    )
+    return attempt
+
+
+def played(scorm_cloud: FakeScormCloud, attempt: Attempt, **result: Any) -> None:
+    """The learner's result as SCORM Cloud holds it (the truth a postback only hints at)."""
+    scorm_cloud.set_result(str(attempt.id), **result)
+    scorm_cloud.wait_until_settled(str(attempt.id))
 
 
 def registration(
@@ -119,30 +131,56 @@ def test_the_test_documents_follow_the_contract(attempt):
     assert schema_errors(registration(attempt), "RegistrationSchema") == []
 
 
-def test_httpbasic_postback_updates_the_attempt(client, attempt):
-    response = post_basic(client, registration(attempt))
+def test_httpbasic_postback_stores_what_scorm_cloud_says(client, attempt, scorm_cloud):
+    played(scorm_cloud, attempt, completion="COMPLETED", success="PASSED", score=85.0)
 
-    assert (response.status_code, response.content) == (200, b"ok")
+    response = post_basic(client, registration(attempt, score=99.0))
+
+    assert (response.status_code, response.content) == (200, b"applied")
+    assert scorm_cloud.hits("GET", REGISTRATION) == 1
+    params = scorm_cloud.last("GET", REGISTRATION).query
+    assert params["includeRuntime"] == ["false"]  # the runtime is not used: not asked for
     stored = Attempt.objects.get(pk=attempt.pk)
+    # SCORM Cloud's answer (85 %, 42 s), not the body's claims (99 %, 321.5 s).
     assert (stored.completion, stored.success, stored.score_scaled) == ("completed", "passed", 0.85)
-    assert (stored.seconds_tracked, stored.remote_updated_at, stored.completed_at) == (
-        321.5,
-        T1,
-        T1,
-    )
+    assert stored.seconds_tracked == 42.0
     assert stored.is_open is False
     assert stored.provider_result["id"] == str(attempt.id)
 
 
 @pytest.mark.parametrize("user_field", ["userName", "username"])
-def test_form_postback_updates_the_attempt(client, attempt, user_field):
-    response = post_form(
-        client, registration(attempt, success="FAILED", score=40.0), user_field=user_field
-    )
+def test_form_postback_stores_what_scorm_cloud_says(client, attempt, scorm_cloud, user_field):
+    played(scorm_cloud, attempt, completion="COMPLETED", success="FAILED", score=40.0)
+
+    response = post_form(client, registration(attempt), user_field=user_field)
 
     assert response.status_code == 200
     stored = Attempt.objects.get(pk=attempt.pk)
     assert (stored.completion, stored.success, stored.score_scaled) == ("completed", "failed", 0.4)
+
+
+def test_a_lying_postback_cannot_change_a_result(client, attempt, scorm_cloud):
+    """Whoever knows the postback credentials can write any body: another learner's id, a
+    result, a clock from the future. Only the registration id is read from it."""
+    played(scorm_cloud, attempt, completion="COMPLETED", success="PASSED", score=85.0)
+    assert post_basic(client, registration(attempt)).content == b"applied"
+    passed = row(attempt)
+
+    forged = registration(
+        attempt, success="FAILED", score=10.0, updated=datetime(2099, 1, 1, tzinfo=UTC)
+    )
+    forged["learner"]["id"] = "lrn_someone_else"
+    response = post_basic(client, forged)
+
+    assert response.status_code == 200
+    after = row(attempt)
+    assert (after["success"], after["score_scaled"]) == ("passed", 0.85)
+    assert after["remote_updated_at"] == passed["remote_updated_at"]  # no clock from the body
+
+    # The genuine final postback is still applied after the forged one.
+    played(scorm_cloud, attempt, completion="COMPLETED", success="PASSED", score=92.0)
+    assert post_basic(client, registration(attempt)).content == b"applied"
+    assert row(attempt)["score_scaled"] == 0.92
 
 
 @pytest.mark.parametrize(
@@ -176,12 +214,14 @@ def test_form_postback_updates_the_attempt(client, attempt, user_field):
         pytest.param(lambda c, b: post_form(c, b, user=""), id="form-no-user"),
     ],
 )
-def test_wrong_credentials_are_refused_and_change_nothing(client, attempt, send):
+def test_wrong_credentials_are_refused_and_change_nothing(client, attempt, scorm_cloud, send):
+    played(scorm_cloud, attempt)
     before = row(attempt)
     response = send(client, registration(attempt))
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Basic")
     assert row(attempt) == before
+    assert scorm_cloud.hits("GET", REGISTRATION) == 0
 
 
 def test_postbacks_are_refused_while_the_credentials_are_not_set(client, attempt, settings):
@@ -191,19 +231,23 @@ def test_postbacks_are_refused_while_the_credentials_are_not_set(client, attempt
     assert row(attempt) == before
 
 
-def test_an_older_postback_is_ignored(client, attempt):
-    assert post_basic(client, registration(attempt, updated=T2)).status_code == 200
-    after_newer = row(attempt)
-
-    response = post_basic(
-        client, registration(attempt, completion="INCOMPLETE", success="UNKNOWN", updated=T1)
+def test_an_older_result_than_stored_is_not_applied(client, attempt, scorm_cloud):
+    played(scorm_cloud, attempt)
+    assert post_basic(client, registration(attempt)).status_code == 200
+    stored = row(attempt)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        remote_updated_at=stored["remote_updated_at"] + timedelta(minutes=5)
     )
+    before = row(attempt)
 
-    assert response.status_code == 200  # delivered: SCORM Cloud must not retry it
-    assert row(attempt) == after_newer
+    response = post_basic(client, registration(attempt))
+
+    assert (response.status_code, response.content) == (200, b"stale")  # delivered: no retry
+    assert row(attempt) == before
 
 
-def test_a_replayed_postback_changes_nothing(client, attempt):
+def test_a_replayed_postback_changes_nothing(client, attempt, scorm_cloud):
+    played(scorm_cloud, attempt)
     body = registration(attempt)
     assert post_basic(client, body).status_code == 200
     first = row(attempt)
@@ -223,29 +267,34 @@ def test_a_replayed_postback_changes_nothing(client, attempt):
         pytest.param("[1, 2]", id="not-an-object"),
         pytest.param(json.dumps({"registrationCompletion": "COMPLETED"}), id="no-id"),
         pytest.param("", id="empty"),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="nested-100000-deep"),
+        pytest.param('{"id": "x", "score": {"scaled": NaN}}', id="nan"),
     ],
 )
-def test_malformed_bodies_are_refused_and_change_nothing(client, attempt, body):
+def test_malformed_bodies_are_refused_and_change_nothing(client, attempt, scorm_cloud, body):
     before = row(attempt)
     assert post_basic(client, body).status_code == 400
     assert row(attempt) == before
+    assert scorm_cloud.hits("GET", REGISTRATION) == 0
 
 
-def test_unreadable_timestamp_is_malformed(client, attempt):
+def test_deeply_nested_form_data_is_refused(client, attempt):
     before = row(attempt)
-    body = registration(attempt) | {"updated": "yesterday"}
-    assert post_form(client, body).status_code == 400
+    assert post_form(client, '{"id": ' + "[" * 50_000 + "]" * 50_000 + "}").status_code == 400
     assert row(attempt) == before
 
 
 @pytest.mark.parametrize(
     "registration_id", ["00000000-0000-4000-8000-000000000000", "not-one-of-ours"]
 )
-def test_unknown_registrations_are_acknowledged_and_ignored(client, attempt, registration_id):
+def test_unknown_registrations_are_acknowledged_and_ignored(
+    client, attempt, scorm_cloud, registration_id
+):
     before = row(attempt)
     response = post_basic(client, registration(attempt, registration_id=registration_id))
     assert (response.status_code, response.content) == (200, b"ignored")
     assert row(attempt) == before
+    assert scorm_cloud.hits("GET", REGISTRATION) == 0
 
 
 def test_an_attempt_of_another_provider_is_ignored(client, attempt):
@@ -255,38 +304,54 @@ def test_an_attempt_of_another_provider_is_ignored(client, attempt):
     assert row(attempt) == before
 
 
-def test_a_postback_naming_another_course_is_ignored(client, attempt):
+def test_a_registration_of_another_course_or_learner_is_never_stored(client, attempt, scorm_cloud):
+    """Should SCORM Cloud's registration under our id belong to another course or learner,
+    its result is not ours."""
+    played(scorm_cloud, attempt)
+    scorm_cloud.registrations[str(attempt.id)].learner = {"id": "lrn_someone_else"}
     before = row(attempt)
-    assert post_basic(client, registration(attempt, course_id="lms-other")).content == b"ignored"
+    assert post_basic(client, registration(attempt)).content == b"ignored"
     assert row(attempt) == before
+
+
+def test_a_re_read_failure_asks_scorm_cloud_to_deliver_again(client, attempt, scorm_cloud):
+    played(scorm_cloud, attempt)
+    scorm_cloud.inject(503, times=10, method="GET")
+    before = row(attempt)
+
+    response = post_basic(client, registration(attempt))
+
+    assert response.status_code == 503
+    assert row(attempt) == before
+    assert scorm_cloud.hits("GET", REGISTRATION) == 1  # one quick try: SCORM Cloud retries
 
 
 def test_only_post_is_allowed(client, attempt):
     assert client.get(URL).status_code == 405
 
 
-def test_never_redirects_even_where_https_is_enforced(client, attempt, settings):
+def test_never_redirects_even_where_https_is_enforced(client, attempt, scorm_cloud, settings):
     settings.SECURE_SSL_REDIRECT = True
-    settings.SECURE_REDIRECT_EXEMPT = [r"^scorm/[^/]+/hooks/"]  # as production settings
+    settings.SECURE_REDIRECT_EXEMPT = [r"^hooks/"]  # as production settings
+    played(scorm_cloud, attempt)
     assert client.get("/accounts/login/").status_code == 301  # the rule is on...
-    assert (
-        post_basic(client, registration(attempt)).status_code == 200
-    )  # ...and spares the receiver
+    assert post_basic(client, registration(attempt)).status_code == 200  # ...and spares this
 
 
-def test_credentials_and_bodies_stay_out_of_the_log(client, attempt, caplog):
+def test_credentials_and_bodies_stay_out_of_the_log(client, attempt, scorm_cloud, caplog):
+    played(scorm_cloud, attempt)
     caplog.set_level(logging.DEBUG)
     post_basic(client, registration(attempt), password="a-guessed-password")
     post_form(client, registration(attempt))
     post_basic(client, "{not json")
-    assert "postback with wrong credentials refused" in caplog.text
+    assert "wrong postback credentials" in caplog.text
     assert "a-guessed-password" not in caplog.text
     assert POSTBACK_PASSWORD not in caplog.text
     assert attempt.enrollment.learner.external_id not in caplog.text  # part of the body only
 
 
 def test_route_name():
-    assert reverse("scorm_cloud:postback") == URL
+    assert reverse("playback:notification", kwargs={"provider": "scorm_cloud"}) == URL
 
 
 # Real postbacks from the fake to the live server ------------------------------------------------
@@ -305,8 +370,6 @@ def _play_and_complete(fake: FakeScormCloud, launch_url: str) -> requests.Respon
 
 @pytest.mark.parametrize("mode", ["registration", "form"])
 def test_the_fake_posts_back_to_the_live_server(live_server, scorm_cloud, settings, mode):
-    from lms.scorm import get_provider
-
     settings.SITE_URL = live_server.url
     scorm_cloud.postback_mode = mode
     scorm_cloud.add_course(REMOTE_COURSE_ID)
@@ -315,7 +378,10 @@ def test_the_fake_posts_back_to_the_live_server(live_server, scorm_cloud, settin
     attempt = AttemptFactory(enrollment__course=course, package=package)
     exit_url = f"{live_server.url}/learn/exit-here/"
 
-    launch = get_provider("scorm_cloud").launch(attempt, exit_url=exit_url)
+    launch = attempt_launch(
+        attempt=attempt,
+        context=LaunchContext(exit_url=exit_url, results_url=f"{live_server.url}{URL}"),
+    )
     exited = _play_and_complete(scorm_cloud, launch.url)
 
     assert (exited.status_code, exited.headers["Location"]) == (303, exit_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -9,26 +10,25 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from enrollments.models import Attempt
+from enrollments.refs import attempt_ref
 from enrollments.services import attempt_refresh
-from lms.scorm.exceptions import LaunchUnavailable, ProviderConflict
-from lms.scorm.types import Completion, ImportState, Success
+from providers.exceptions import LaunchUnavailable, ProviderConflict
+from providers.types import Completion, ImportState, Success
 from tests.factories import AttemptFactory, CourseFactory, PackageFactory
 from tests.fakes.scorm_cloud import POSTBACK_PASSWORD, POSTBACK_USER, FakeScormCloud
 
-from .conftest import REMOTE_COURSE_ID
+from .conftest import EXIT_URL, REMOTE_COURSE_ID, import_step, launch
 
 pytestmark = pytest.mark.django_db
-
-EXIT_URL = "https://lms.example/learn/attempts/1/exit/"
 
 
 def _run_import(provider, package, fake: FakeScormCloud):
     """import_package, then import_status until finished, as the background task does."""
-    result = provider.import_package(package)
+    result = import_step(provider, package, start=True)
     for _ in range(fake.import_polls + 2):
         if result.finished:
             break
-        result = provider.import_status(package)
+        result = import_step(provider, package, start=False)
     return result
 
 
@@ -36,17 +36,17 @@ def _run_import(provider, package, fake: FakeScormCloud):
 
 
 def test_provider_flags():
-    from lms.scorm.scorm_cloud import ScormCloudProvider
+    from providers.scorm_cloud import ScormCloudProvider
 
     assert (ScormCloudProvider.identifier, ScormCloudProvider.remote) == ("scorm_cloud", True)
-    assert ScormCloudProvider.results_lag_seconds > 0
+    assert ScormCloudProvider.exit_settle_seconds > 0
 
 
 def test_import_of_a_new_course_uploads_without_new_version(provider, scorm_cloud):
     scorm_cloud.import_polls = 1
     package = PackageFactory(course=CourseFactory(provider="scorm_cloud", slug="safety"))
 
-    result = provider.import_package(package)
+    result = import_step(provider, package, start=True)
 
     assert result.state is ImportState.PROCESSING
     assert result.remote_id.startswith("lms-safety-")
@@ -59,9 +59,9 @@ def test_import_of_a_new_course_uploads_without_new_version(provider, scorm_clou
         upload.response_json["result"],
     )
 
-    running = provider.import_status(package)
+    running = import_step(provider, package, start=False)
     assert running.state is ImportState.PROCESSING
-    ready = provider.import_status(package)
+    ready = import_step(provider, package, start=False)
     assert (ready.state, ready.remote_id, ready.remote_version) == (
         ImportState.READY,
         result.remote_id,
@@ -88,8 +88,8 @@ def test_next_package_of_a_course_becomes_a_new_version_of_the_same_remote_cours
 
 def test_an_earlier_package_of_another_provider_is_not_reused(provider, scorm_cloud):
     course = CourseFactory(provider="scorm_cloud", slug="switched")
-    PackageFactory(course=course, version=1, remote_id="allure-pkg-1")
-    result = provider.import_package(PackageFactory(course=course, version=2))
+    PackageFactory(course=course, version=1, remote_id="allure-pkg-1", provider="allure_connect")
+    result = import_step(provider, PackageFactory(course=course, version=2), start=True)
     assert result.remote_id.startswith("lms-switched-")
 
 
@@ -110,7 +110,7 @@ def test_first_launch_registers_the_attempt_then_mints_a_link(
 ):
     settings.SITE_URL = "https://lms.example"
 
-    launch = provider.launch(remote_attempt, exit_url=EXIT_URL)
+    minted = launch(remote_attempt)
 
     create, link = scorm_cloud.api_exchanges()
     user = remote_attempt.enrollment.learner.user
@@ -126,7 +126,7 @@ def test_first_launch_registers_the_attempt_then_mints_a_link(
             "email": user.email,
         },
         "postBack": {
-            "url": "https://lms.example/scorm/scorm_cloud/hooks/postback/",
+            "url": "https://lms.example/hooks/scorm_cloud/",
             "authType": "HTTPBASIC",
             "userName": POSTBACK_USER,
             "password": POSTBACK_PASSWORD,
@@ -137,14 +137,14 @@ def test_first_launch_registers_the_attempt_then_mints_a_link(
         f"/registrations/{remote_attempt.id}/launchLink",
         {"redirectOnExitUrl": EXIT_URL, "expiry": 120},
     )
-    assert launch.url == link.response_json["launchLink"]
-    assert launch.expires_at is None  # the link's 120 s bound only the start of the session
+    assert minted.url == link.response_json["launchLink"]
+    assert minted.expires_at is None  # the link's 120 s bound only the start of the session
     assert Attempt.objects.get(pk=remote_attempt.pk).registered_at is not None
 
 
 def test_later_launches_only_mint_a_link(provider, scorm_cloud, registered_attempt):
-    provider.launch(registered_attempt, exit_url=EXIT_URL)
-    provider.launch(registered_attempt, exit_url=EXIT_URL)
+    launch(registered_attempt)
+    launch(registered_attempt)
     assert scorm_cloud.hits("POST", "/registrations") == 0
     assert scorm_cloud.hits("POST", r"/registrations/[^/]+/launchLink") == 2
 
@@ -153,7 +153,7 @@ def test_postback_is_left_out_when_its_credentials_are_not_set(
     provider, scorm_cloud, remote_attempt, settings
 ):
     settings.SCORM_CLOUD_POSTBACK_PASSWORD = ""
-    provider.launch(remote_attempt, exit_url=EXIT_URL)
+    launch(remote_attempt)
     assert "postBack" not in scorm_cloud.api_exchanges()[0].json_body
 
 
@@ -163,13 +163,13 @@ def test_existing_matching_registration_is_accepted(provider, scorm_cloud, remot
         course_id=REMOTE_COURSE_ID,
         learner_id=remote_attempt.enrollment.learner.external_id,
     )
-    launch = provider.launch(remote_attempt, exit_url=EXIT_URL)
+    minted = launch(remote_attempt)
     assert [e.status for e in scorm_cloud.api_exchanges()] == [
         400,
         200,
         200,
     ]  # create, confirm, link
-    assert launch.url.startswith(scorm_cloud.url + "/fake-player/")
+    assert minted.url.startswith(scorm_cloud.url + "/fake-player/")
     assert Attempt.objects.get(pk=remote_attempt.pk).registered_at is not None
 
 
@@ -186,7 +186,7 @@ def test_existing_registration_of_another_course_or_learner_is_a_conflict(
         else remote_attempt.enrollment.learner.external_id,
     )
     with pytest.raises(ProviderConflict, match="another course or learner"):
-        provider.launch(remote_attempt, exit_url=EXIT_URL)
+        launch(remote_attempt)
     assert Attempt.objects.get(pk=remote_attempt.pk).registered_at is None
     assert scorm_cloud.hits("POST", r"/registrations/[^/]+/launchLink") == 0
 
@@ -197,15 +197,15 @@ def test_a_lost_create_answer_is_retried_and_the_duplicate_confirmed(
     scorm_cloud.inject(
         503, method="POST", path="^/registrations$", after=True
     )  # created, answer lost
-    launch = provider.launch(remote_attempt, exit_url=EXIT_URL)
+    minted = launch(remote_attempt)
     assert [e.status for e in scorm_cloud.api_exchanges()] == [503, 400, 200, 200]
-    assert launch.url
+    assert minted.url
 
 
 def test_launch_of_a_course_missing_remotely_is_unavailable(provider, scorm_cloud, remote_attempt):
     scorm_cloud.courses.clear()
     with pytest.raises(LaunchUnavailable, match="re-import"):
-        provider.launch(remote_attempt, exit_url=EXIT_URL)
+        launch(remote_attempt)
     assert Attempt.objects.get(pk=remote_attempt.pk).registered_at is None
 
 
@@ -215,7 +215,7 @@ def test_launch_of_a_package_not_imported_is_unavailable(provider, scorm_cloud):
         package=PackageFactory(remote_id="", status=ImportState.PROCESSING),
     )
     with pytest.raises(LaunchUnavailable):
-        provider.launch(attempt, exit_url=EXIT_URL)
+        launch(attempt)
     assert scorm_cloud.api_exchanges() == []
 
 
@@ -230,21 +230,21 @@ def test_progress_normalises_percent_scores(provider, scorm_cloud, registered_at
         score=85.0,
         seconds=61.5,
     )
-    progress = provider.fetch_progress(registered_attempt)
+    progress = provider.fetch_progress(attempt_ref(registered_attempt))
     assert (progress.completion, progress.success) == (Completion.COMPLETED, Success.PASSED)
     assert progress.score.scaled == pytest.approx(0.85)
     assert progress.seconds == 61.5
     assert progress.updated_at.tzinfo is not None
     assert progress.completed_at is not None
     assert progress.raw["id"] == str(registered_attempt.id)
-    assert scorm_cloud.exchanges[-1].query["includeRuntime"] == ["true"]
+    assert scorm_cloud.exchanges[-1].query["includeRuntime"] == ["false"]  # not used: not read
 
 
 def test_progress_completed_without_success_or_score(provider, scorm_cloud, registered_attempt):
     scorm_cloud.set_result(
         str(registered_attempt.id), completion="COMPLETED", success="UNKNOWN", score=None
     )
-    progress = provider.fetch_progress(registered_attempt)
+    progress = provider.fetch_progress(attempt_ref(registered_attempt))
     assert (progress.completion, progress.success, progress.score.scaled) == (
         Completion.COMPLETED,
         Success.UNKNOWN,
@@ -254,7 +254,7 @@ def test_progress_completed_without_success_or_score(provider, scorm_cloud, regi
 
 
 def test_progress_of_a_fresh_registration_is_unknown(provider, scorm_cloud, registered_attempt):
-    progress = provider.fetch_progress(registered_attempt)
+    progress = provider.fetch_progress(attempt_ref(registered_attempt))
     assert (progress.completion, progress.success, progress.score.scaled) == (
         Completion.UNKNOWN,
         Success.UNKNOWN,
@@ -263,7 +263,7 @@ def test_progress_of_a_fresh_registration_is_unknown(provider, scorm_cloud, regi
 
 
 def test_progress_of_an_attempt_never_launched_asks_nothing(provider, scorm_cloud, remote_attempt):
-    assert provider.fetch_progress(remote_attempt).completion is Completion.UNKNOWN
+    assert provider.fetch_progress(attempt_ref(remote_attempt)).completion is Completion.UNKNOWN
     assert scorm_cloud.api_exchanges() == []
 
 
@@ -272,10 +272,10 @@ def test_progress_lags_until_rollup_then_attempt_refresh_stores_it(
 ):
     scorm_cloud.postback_mode = "off"
     scorm_cloud.set_result(str(registered_attempt.id), score=92.0, delay=0.3)
-    assert provider.fetch_progress(registered_attempt).completion is Completion.UNKNOWN
+    assert provider.fetch_progress(attempt_ref(registered_attempt)).completion is Completion.UNKNOWN
     scorm_cloud.wait_until_settled(str(registered_attempt.id))
 
-    assert attempt_refresh(attempt=registered_attempt, force=True) is True
+    assert attempt_refresh(attempt=registered_attempt, force=True) == "applied"
 
     stored = Attempt.objects.get(pk=registered_attempt.pk)
     assert (stored.completion, stored.success, stored.score_scaled) == (
@@ -314,7 +314,7 @@ def test_check_connection_with_wrong_credentials(provider, scorm_cloud, settings
 
 def test_check_connection_when_not_configured(settings):
     settings.SCORM_CLOUD_APP_ID = settings.SCORM_CLOUD_SECRET_KEY = ""
-    from lms.scorm import get_provider
+    from providers import get_provider
 
     check = get_provider("scorm_cloud").check_connection()
     assert not check.ok
@@ -334,5 +334,7 @@ def test_check_connection_without_network(provider, scorm_cloud, settings):
     assert "could not be reached" in check.message
 
 
-def test_postback_route_is_mounted_where_the_ssl_exemption_expects_it():
-    assert reverse("scorm_cloud:postback") == "/scorm/scorm_cloud/hooks/postback/"
+def test_postback_route_is_mounted_where_the_ssl_exemption_expects_it(settings):
+    url = reverse("playback:notification", kwargs={"provider": "scorm_cloud"})
+    assert url == "/hooks/scorm_cloud/"
+    assert re.match(r"^hooks/", url.lstrip("/"))  # SECURE_REDIRECT_EXEMPT in production

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class LmsConfig(AppConfig):
-    name = "lms"
-    verbose_name = "LMS"

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from courses.models import Package
+from enrollments.models import Attempt
+
+
+class ActivityState(models.Model):
+    """What the local player's run-time stored for one activity (SCO) of one attempt: its own
+    CMI data, which it sees again when it is delivered again in the same attempt."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="activities")
+    activity = models.CharField(max_length=255, help_text="The item identifier in the manifest.")
+    cmi = models.JSONField(default=dict, blank=True, help_text="Flattened CMI (scorm-again).")
+    # Session times add up: a new launch closes the previous session of the activity.
+    seconds_before = models.FloatField(default=0, help_text="Seconds of earlier launches.")
+    seconds_session = models.FloatField(default=0, help_text="Seconds of this launch's session.")
+    session_launch = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["attempt", "activity"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "activity"], name="activity_state_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} in {self.attempt}"
+
+    @property
+    def seconds(self) -> float:
+        return self.seconds_before + self.seconds_session
+
+
+class Dispatch(models.Model):
+    """A package handed to an external LMS through its provider (AllureConnect's dispatches).
+
+    The remote record is the authority: its URL is durable and meant to be copied into the
+    other LMS, which is why it is stored (unlike a learner's launch URL). Created only through
+    :func:`playback.services.dispatch_create`.
+    """
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="dispatches")
+    provider = models.CharField(max_length=40)
+    remote_id = models.CharField("remote id", max_length=255)
+    label = models.CharField(
+        max_length=200, help_text="Shown in the provider, e.g. “Acme LMS – Onboarding”."
+    )
+    destination = models.CharField(
+        max_length=200, help_text="The LMS it is for, e.g. “acme-moodle”."
+    )
+    dispatch_url = models.URLField(max_length=2000, help_text="Paste this into the other LMS.")
+    status = models.CharField(max_length=40, blank=True)
+    registration_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most learners it may register; empty for no limit."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    allowed_domains = models.JSONField(
+        default=list, blank=True, help_text="Domains allowed to launch it; empty for any."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["package", "-created_at"]
+        verbose_name = "dispatch"
+        verbose_name_plural = "dispatches"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "remote_id"], name="dispatch_remote_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.destination}"

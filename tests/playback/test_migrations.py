@@ -1,0 +1,62 @@
+"""The local player's run-time data moved from ``Attempt.cmi`` to one row per activity."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("enrollments", "0002_attempt_remote_revision"), ("playback", "0001_initial")]
+AFTER = [
+    ("enrollments", "0003_remove_attempt_cmi"),
+    ("playback", "0002_move_runtime_data_and_dispatches"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attempt_cmi_becomes_one_row_per_activity():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    apps = executor.loader.project_state(BEFORE).apps
+    user = apps.get_model("auth", "User").objects.create(username="lea")
+    course = apps.get_model("courses", "Course").objects.create(title="C", slug="c")
+    package = apps.get_model("courses", "Package").objects.create(
+        course=course, version=1, provider="local", sha256="a" * 64, size=1, standard="scorm12"
+    )
+    learner = apps.get_model("enrollments", "Learner").objects.create(user=user)
+    enrollment = apps.get_model("enrollments", "Enrollment").objects.create(
+        learner=learner, course=course
+    )
+    attempt_id = uuid.uuid4()
+    apps.get_model("enrollments", "Attempt").objects.create(
+        id=attempt_id,
+        enrollment=enrollment,
+        package=package,
+        number=1,
+        provider="local",
+        cmi={
+            "scos": {
+                "sco1": {"cmi.core.lesson_status": "passed"},
+                "sco2": {"cmi.core.lesson_location": "p3"},
+            },
+            "time": {"sco1": {"prior": 5, "session": 3, "launch": 2}},
+            "current": "sco1",
+        },
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+    apps = executor.loader.project_state(AFTER).apps
+
+    rows = apps.get_model("playback", "ActivityState").objects.order_by("activity")
+    assert [
+        (r.activity, r.cmi, r.seconds_before, r.seconds_session, r.session_launch) for r in rows
+    ] == [
+        ("sco1", {"cmi.core.lesson_status": "passed"}, 5.0, 3.0, 2),
+        ("sco2", {"cmi.core.lesson_location": "p3"}, 0.0, 0.0, 0),
+    ]
+    assert all(str(r.attempt_id) == str(attempt_id) for r in rows)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # leave the database as found
