@@ -1,4 +1,9 @@
-"""Unpacking a stored package into the default storage, in bounded memory."""
+"""Unpacking a stored package into the default storage, in bounded memory.
+
+Works the same on local disk and on S3: the zip is read back once (S3 spools it to a temporary
+file past ``FILE_UPLOAD_MAX_MEMORY_SIZE``), what is already stored is learnt from one listing,
+and each member is streamed, unseekable, into ``storage.save`` (multipart on S3).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+
+from core.storage import list_sizes
 
 from .archive import CHUNK_SIZE, MeteredReader, open_member, reading, sha256_of
 from .errors import PackageRejected
@@ -20,7 +27,17 @@ logger = logging.getLogger(__name__)
 
 
 class _MemberFile(File):
+    """A zip member as storages take a file: read once, front to back, never seeked (S3's
+    backend asks ``seekable()``, and then uploads it in parts as it is read)."""
+
     DEFAULT_CHUNK_SIZE = CHUNK_SIZE  # fewer, larger writes than Django's 64 KiB
+
+    @property
+    def closed(self) -> bool:
+        return False  # the member is closed by the extraction once saved
+
+    def seekable(self) -> bool:
+        return False
 
 
 def extract_package(package: Package) -> None:
@@ -40,9 +57,15 @@ def extract_package(package: Package) -> None:
                 "The stored package file does not match the checksum recorded at upload. "
                 "Upload the package again."
             )
+        present = list_sizes(storage, root)  # one listing, not a HEAD per member
         written: list[str] = []
         try:
             for path, info in checked.files.items():
+                size = present.get(path)
+                if size == info.file_size:
+                    continue
+                if size is not None:
+                    storage.delete(f"{root}/{path}")  # cut short by an interrupted extraction
                 _extract_member(storage, checked.zip, info, f"{root}/{path}", written)
         except BaseException:
             for name in written:
@@ -60,10 +83,6 @@ def extract_package(package: Package) -> None:
 def _extract_member(
     storage: Storage, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, written: list[str]
 ) -> None:
-    if storage.exists(name):
-        if storage.size(name) == info.file_size:
-            return
-        storage.delete(name)  # cut short by an interrupted extraction
     written.append(name)  # before saving, so a save that fails half-way is cleaned up too
     with reading(info), open_member(zf, info) as member:
         saved = storage.save(name, _MemberFile(MeteredReader(member, info), name=name))

@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 
-from courses.intake import PackageRejected, extract_package
+from courses.intake import PackageRejected, extract, extract_package
 from courses.intake.archive import MeteredReader
 from tests.intake.scorm_zips import (
     SCORM12_MANIFEST,
@@ -107,17 +107,16 @@ def test_a_concurrent_extraction_wins_the_race(make_package, monkeypatch, stored
     package = make_package(scorm12_zip())
     root = package.content_root
     default_storage.save(f"{root}/index.html", ContentFile(b"theirs"))
-    # The other extraction saves index.html between this one's exists() and save(): the first
-    # exists() answers as it did before the other save.
-    exists, unseen = FileSystemStorage.exists, {f"{root}/index.html"}
+    # The other extraction saves index.html between this one's listing and its save(): the
+    # listing answers as it did before the other save.
+    listed = extract.list_sizes
 
-    def exists_once_stale(storage, name):
-        if name in unseen:
-            unseen.remove(name)
-            return False
-        return exists(storage, name)
+    def listing_without_index(storage, prefix):
+        return {
+            path: size for path, size in listed(storage, prefix).items() if path != "index.html"
+        }
 
-    monkeypatch.setattr(FileSystemStorage, "exists", exists_once_stale)
+    monkeypatch.setattr(extract, "list_sizes", listing_without_index)
 
     extract_package(package)
 
