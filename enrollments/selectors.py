@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Course
@@ -18,8 +20,10 @@ from courses.selectors import course_is_taught_by
 from providers import get_provider
 from providers.types import Completion
 
+from . import settling
 from .models import Attempt, Enrollment, Learner
-from .status import AttemptStatus
+from .settling import SettleFacts
+from .status import AttemptStatus, attempt_status
 
 
 def enrollment_list_for_learner(*, learner: Learner) -> QuerySet[Enrollment]:
@@ -126,6 +130,10 @@ def attempt_get_for_exit_token(*, attempt_id: str, token: str) -> Attempt:
 class PanelState:
     """What the progress panel shows, and whether it should keep polling."""
 
+    attempt_id: Any
+    course_url: str
+    provider: str
+    remote: bool
     status: AttemptStatus
     completion: str
     success: str
@@ -136,32 +144,88 @@ class PanelState:
     finished: bool
     waiting_for_results: bool
     poll_seconds: int
+    #: When the panel changes with no new result (a settle or exit window closing), or None.
+    changes_at: datetime | None
+
+
+# The only columns the panel reads (never the provider's raw result or run-time data).
+_PANEL_FIELDS = (
+    "pk",
+    "provider",
+    "completion",
+    "success",
+    "score_scaled",
+    "seconds_tracked",
+    "first_accessed_at",
+    "last_synced_at",
+    "completion_seen_at",
+    "exited_at",
+)
+
+
+def _panel_state(values: dict[str, Any], *, course_slug: str, now: datetime) -> PanelState:
+    provider = get_provider(values["provider"])
+    facts = SettleFacts(
+        remote=provider.remote,
+        exit_window_seconds=provider.exit_settle_seconds,
+        completion=values["completion"],
+        success=values["success"],
+        score_scaled=values["score_scaled"],
+        completion_seen_at=values["completion_seen_at"],
+        exited_at=values["exited_at"],
+    )
+    completed = values["completion"] == Completion.COMPLETED
+    exited = values["exited_at"] is not None
+    gave_up = settling.gave_up(facts, now=now)
+    return PanelState(
+        attempt_id=values["pk"],
+        course_url=reverse("enrollments:course_detail", kwargs={"slug": course_slug}),
+        provider=provider.identifier,
+        remote=provider.remote,
+        status=attempt_status(
+            completion=values["completion"],
+            success=values["success"],
+            first_accessed_at=values["first_accessed_at"],
+        ),
+        completion=values["completion"],
+        success=values["success"],
+        score_scaled=values["score_scaled"],
+        seconds=values["seconds_tracked"],
+        last_changed=values["last_synced_at"],
+        exited=exited,
+        finished=settling.settled(facts, now=now) or gave_up,
+        waiting_for_results=exited and not completed and not gave_up,
+        poll_seconds=settings.SCORM_PROGRESS_POLL_SECONDS,
+        changes_at=settling.next_change(facts, now=now),
+    )
 
 
 def attempt_panel_state(*, attempt: Attempt, now: datetime | None = None) -> PanelState:
-    """The panel's state, read from the database only.
+    """The panel's state of a loaded attempt (with ``enrollment__course``), from the database
+    only.
 
-    Remote results lag: after completion the panel keeps polling for the completion settle
-    window (the score may follow the status), and after an exit it keeps polling for the
-    provider's exit window before it gives up and says results may take longer.
+    Remote results lag: after a completion the panel keeps polling while the score may still
+    follow it, and after an exit it keeps polling for the provider's exit window before it
+    gives up and says results may take longer (see :mod:`enrollments.settling`).
     """
-    now = now or timezone.now()
-    provider = get_provider(attempt.provider)
-    completed = attempt.completion == Completion.COMPLETED
-    settle = timedelta(seconds=settings.SCORM_COMPLETION_SETTLE_SECONDS if provider.remote else 0)
-    exit_window = timedelta(seconds=provider.exit_settle_seconds)
-    settled = completed and (attempt.completed_at is None or now >= attempt.completed_at + settle)
-    exited = attempt.exited_at is not None
-    gave_up = exited and not completed and now >= attempt.exited_at + exit_window
-    return PanelState(
-        status=attempt.status,
-        completion=attempt.completion,
-        success=attempt.success,
-        score_scaled=attempt.score_scaled,
-        seconds=attempt.seconds_tracked,
-        last_changed=attempt.last_synced_at,
-        exited=exited,
-        finished=settled or gave_up,
-        waiting_for_results=exited and not completed and not gave_up,
-        poll_seconds=settings.SCORM_PROGRESS_POLL_SECONDS,
+    values = {name: getattr(attempt, name) for name in _PANEL_FIELDS}
+    return _panel_state(
+        values, course_slug=attempt.enrollment.course.slug, now=now or timezone.now()
     )
+
+
+def attempt_panel_for_learner(
+    *, user: AbstractBaseUser, attempt_id: Any, now: datetime | None = None
+) -> PanelState:
+    """A learner's own attempt's panel state in one query of the panel's columns; anyone
+    else's attempt is a 404."""
+    try:
+        values = (
+            Attempt.objects.filter(pk=attempt_id, enrollment__learner__user=user)
+            .values(*_PANEL_FIELDS, "enrollment__course__slug")
+            .get()
+        )
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt.") from None
+    slug = values.pop("enrollment__course__slug")
+    return _panel_state(values, course_slug=slug, now=now or timezone.now())

@@ -14,21 +14,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
+from core.origins import content_launcher_url
 from courses.models import Course
 from courses.selectors import course_is_taught_by
 from providers import ProviderError
 from providers.types import LaunchContext
 
-from . import selectors, services
+from . import panel_cache, selectors, services
 from .forms import EnrolLearnersForm
 
 logger = logging.getLogger(__name__)
+
+#: The content origin's routes (playback.middleware serves them); named here, not imported.
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,13 +46,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_courses(request: HttpRequest) -> HttpResponse:
     learner = services.learner_get_or_create(user=request.user)
+    cards = []
+    for enrollment in selectors.enrollment_list_for_learner(learner=learner):
+        attempts = list(enrollment.attempts.all())  # prefetched, newest first
+        cards.append(
+            {
+                "enrollment": enrollment,
+                "course": enrollment.course,
+                "attempt": attempts[0] if attempts else None,
+                "action": services.attempt_play_action(enrollment=enrollment, attempts=attempts),
+            }
+        )
     return render(
         request,
         "enrollments/my_courses.html",
-        {
-            "enrollments": selectors.enrollment_list_for_learner(learner=learner),
-            "joinable": selectors.course_list_joinable(learner=learner),
-        },
+        {"cards": cards, "joinable": selectors.course_list_joinable(learner=learner)},
     )
 
 
@@ -66,6 +79,8 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "open_attempt": next((a for a in attempts if a.is_open), None),
             "can_start_new": enrollment is not None
             and services.attempt_can_start_new(enrollment=enrollment, attempts=attempts),
+            "action": enrollment
+            and services.attempt_play_action(enrollment=enrollment, attempts=attempts),
             "teaches": course_is_taught_by(course=course, user=request.user),
         },
     )
@@ -140,12 +155,11 @@ def _launch_context(request: HttpRequest, attempt) -> LaunchContext:
         "enrollments:attempt_exit",
         kwargs={"attempt_id": attempt.pk, "token": selectors.attempt_exit_token(attempt=attempt)},
     )
-    local_player = reverse("playback:local_player", kwargs={"token": "-"}).removesuffix("-/")
     return LaunchContext(
         exit_url=request.build_absolute_uri(exit_url),
         results_url=settings.SITE_URL.rstrip("/")
         + reverse("playback:notification", kwargs={"provider": attempt.provider}),
-        player_url=local_player,
+        player_url=content_launcher_url(request),
     )
 
 
@@ -177,19 +191,31 @@ def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
 @login_required
 @never_cache
 def attempt_progress(request: HttpRequest, attempt_id: str) -> HttpResponse:
-    """The progress panel. Reads the database only; a remote attempt's refresh is queued
-    (rate-limited per attempt) and lands in the database for a later poll."""
-    attempt = selectors.attempt_get_for_learner(user=request.user, attempt_id=attempt_id)
-    panel = selectors.attempt_panel_state(attempt=attempt)
-    if not panel.finished:
-        services.attempt_request_refresh(attempt=attempt)
-    status = HTMX_STOP_POLLING if panel.finished and request.htmx else 200
-    return render(
-        request,
-        "enrollments/_progress_panel.html",
-        {"attempt": attempt, "panel": panel},
-        status=status,
-    )
+    """The progress panel. A poll with nothing new is answered from the cached fragment (no
+    SQL, no rendering); otherwise one query of the panel's columns. A remote attempt whose
+    result may still change gets a refresh in its turn (queued, or read quickly without a
+    worker), which lands in the database for a later poll."""
+    version, cached = panel_cache.panel_cached(attempt_id=attempt_id)
+    if cached is not None and cached.user_id != request.user.pk:
+        raise Http404("No such attempt.")
+    if cached is None:
+        panel = selectors.attempt_panel_for_learner(user=request.user, attempt_id=attempt_id)
+        cached = panel_cache.panel_store(
+            attempt_id=attempt_id,
+            version=version,
+            user_id=request.user.pk,
+            html=render_to_string("enrollments/_progress_panel.html", {"panel": panel}),
+            finished=panel.finished,
+            refresh_provider=panel.provider if panel.remote and not panel.finished else "",
+            valid_until=panel.changes_at.timestamp() if panel.changes_at else float("inf"),
+        )
+    if cached.refresh_provider:
+        services.attempt_request_refresh(attempt_id=attempt_id, provider=cached.refresh_provider)
+    # A history restore wants the content back, never "stop polling".
+    stop = cached.finished and request.htmx and not request.htmx.history_restore_request
+    response = HttpResponse(cached.html, status=HTMX_STOP_POLLING if stop else 200)
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
 
 
 @require_GET

@@ -11,16 +11,11 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from core.formatting import format_iso, format_percent
+from core.formatting import format_iso, format_percent, format_whole_seconds
 from courses.models import Course
 
-from .selectors import (
-    GRADEBOOK_COLUMNS,
-    GradebookFilters,
-    attempts_export_queryset,
-    gradebook_queryset,
-    gradebook_rows,
-)
+from .queries import GradebookFilters, attempts_export_queryset, gradebook_queryset, gradebook_rows
+from .rows import GRADEBOOK_COLUMNS
 
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -84,10 +79,11 @@ def gradebook_csv_response(*, course: Course, filters: GradebookFilters) -> Stre
 
 
 def _attempt_cells(values: dict[str, Any], tz: tzinfo) -> list[Any]:
-    name = f"{values['learner_first_name']} {values['learner_last_name']}".strip()
+    first, last = values["learner_first_name"], values["learner_last_name"]
+    username = values["learner_username"]
     return [
-        name or values["learner_username"],
-        values["learner_username"],
+        f"{first} {last}".strip() or username,
+        username,
         values["number"],
         values["id"],
         values["provider"],
@@ -95,7 +91,7 @@ def _attempt_cells(values: dict[str, Any], tz: tzinfo) -> list[Any]:
         values["completion"],
         values["success"],
         format_percent(values["score_scaled"]),
-        round(values["seconds_tracked"] or 0),
+        format_whole_seconds(values["seconds_tracked"]),
         format_iso(values["first_accessed_at"], tz=tz),
         format_iso(values["last_accessed_at"], tz=tz),
         format_iso(values["completed_at"], tz=tz),

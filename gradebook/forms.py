@@ -4,7 +4,8 @@ from django import forms
 
 from enrollments.status import AttemptStatus
 
-from .selectors import DEFAULT_SORT, GRADEBOOK_COLUMNS, GradebookFilters
+from .queries import GradebookFilters
+from .rows import DEFAULT_SORT, GRADEBOOK_COLUMNS
 
 
 class GradebookFilterForm(forms.Form):

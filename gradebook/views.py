@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Course
 from enrollments.models import Attempt
+from enrollments.results import results_cache_name
 from enrollments.services import attempt_refresh
+from enrollments.versioned_cache import versioned_get, versioned_put
 from providers import ProviderError
 
 from . import charts
 from .csv_export import attempts_csv_response, gradebook_csv_response
 from .forms import GradebookFilterForm
 from .permissions import gradebook_can_view, gradebook_can_view_any, gradebook_can_view_raw_cmi
-from .selectors import (
-    GRADEBOOK_COLUMNS,
+from .queries import (
     PAGE_SIZE,
     GradebookFilters,
-    GradebookRow,
     gradebook_completions_by_day,
     gradebook_course_list,
     gradebook_page_rows,
@@ -38,6 +44,7 @@ from .selectors import (
     learner_attempts,
     provider_is_remote,
 )
+from .rows import GRADEBOOK_COLUMNS, GradebookRow, table_row_html
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +98,29 @@ def _summary_context(course: Course) -> dict[str, object]:
     }
 
 
+def _rows_html(course: Course, values: Iterable[dict]) -> list[SafeString]:
+    # Each row links to /.../learners/<external id>/: reversed once, not once per row.
+    prefix = reverse("gradebook:learner", args=[course.slug, "-"])[:-2]
+    tz = timezone.get_current_timezone()
+    return [
+        table_row_html(GradebookRow.from_values(row), learner_url_prefix=prefix, tz=tz)
+        for row in values
+    ]
+
+
+def _summary_html(course: Course) -> str:
+    """The summary card, rendered once per change of the course's results (with a shared
+    cache): at 10,000 learners its figures and charts cost more than the rest of the page."""
+    seconds = settings.GRADEBOOK_SUMMARY_CACHE_SECONDS
+    name = results_cache_name(course.pk)
+    version, html = versioned_get(name) if seconds else (None, None)
+    if html is None:
+        html = render_to_string("gradebook/_summary.html", _summary_context(course))
+        if seconds:
+            versioned_put(name, version, html, seconds=seconds)
+    return html
+
+
 @require_GET
 @login_required
 def course_list(request: HttpRequest) -> HttpResponse:
@@ -114,7 +144,7 @@ def course_gradebook(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
-        "rows": [GradebookRow.from_values(values) for values in page.object_list],
+        "rows_html": _rows_html(course, page.object_list),
         "headers": _sort_headers(request, filters),
         "export_query": _export_query(request),
         "results_target": RESULTS_TARGET,
@@ -123,7 +153,7 @@ def course_gradebook(request: HttpRequest, slug: str) -> HttpResponse:
     if request.htmx.target == RESULTS_TARGET and not request.htmx.history_restore_request:
         response = render(request, "gradebook/_results.html", {**context, "oob": True})
     else:
-        context |= _summary_context(course)
+        context["summary_html"] = _summary_html(course)
         response = render(request, "gradebook/course.html", context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response

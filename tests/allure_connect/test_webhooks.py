@@ -284,3 +284,59 @@ def test_webhook_sent_by_allure_connect_reaches_the_live_server(
         Success.PASSED,
         0.8,
     )
+
+
+# --- Replays and out-of-order deliveries (issue 12) ---------------------------------------------
+
+
+def test_an_early_webhook_delivered_after_the_final_one_changes_nothing(allure, launched_attempt):
+    """The "started" event of a session arrives after its "completed" one (providers deliver
+    in any order): it is only a hint, the re-read finds the final state, nothing moves back."""
+    started = _event(
+        str(launched_attempt.id), event="session.started", completion_status="incomplete"
+    )
+    allure.complete(str(launched_attempt.id))
+    completed = _event(str(launched_attempt.id))
+
+    assert _post(completed, _sign(completed)).content == b"applied"
+    final = _row(launched_attempt)
+    late = _post(started, _sign(started))
+
+    assert (late.status_code, late.content) == (200, b"unchanged")
+    assert _row(launched_attempt) == final
+    assert (final["completion"], final["success"]) == (Completion.COMPLETED, Success.PASSED)
+
+
+def test_a_replay_storm_is_held_by_the_read_budget_and_changes_nothing(
+    settings, allure, completed_attempt
+):
+    """A genuine webhook delivered again and again costs reads only up to the provider's read
+    budget; beyond it the receiver asks for a later delivery (503) and stores nothing."""
+    settings.SCORM_READ_BUDGETS = {"allure_connect": 3}
+    body = _event(str(completed_attempt.id))
+    answers = [_post(body, _sign(body)) for _ in range(6)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 503, 503, 503]
+    # When the budget has room again, as a whole number of seconds a sender can honour.
+    window = settings.SCORM_READ_BUDGET_WINDOW_SECONDS
+    assert all(1 <= int(a["Retry-After"]) <= 2 * window for a in answers[3:])
+    assert [a.content for a in answers[:3]] == [b"applied", b"unchanged", b"unchanged"]
+    assert len(allure.requests_to("GET", SESSION)) == 3
+    row = _row(completed_attempt)
+    assert (row["completion"], row["score_scaled"]) == (Completion.COMPLETED, 0.8)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"event": "session.completed", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"event": "session.completed", "data": {"score": NaN}}',
+        b"not json",
+    ],
+    ids=["nested-100000-deep", "nan", "not-json"],
+)
+def test_a_genuinely_signed_but_absurd_body_is_a_clear_400(allure, completed_attempt, body):
+    before = _row(completed_attempt)
+    response = _post(body, _sign(body))
+    assert response.status_code == 400
+    assert _row(completed_attempt) == before

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -10,15 +13,26 @@ from django.utils import timezone
 
 from enrollments.models import Attempt
 from enrollments.selectors import attempt_panel_state
-from enrollments.services import learner_get_or_create
+from enrollments.services import (
+    attempt_apply_progress,
+    attempt_launch,
+    attempt_record_exit,
+    learner_get_or_create,
+)
 from playback.models import ActivityState
 from providers import get_provider
-from providers.types import Progress
+from providers.types import Completion, Launch, LaunchContext, Progress, Score, Success
 from tests.factories import AttemptFactory, CourseFactory, EnrollmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _panel_cache(settings):
+    """As in production (a cache every process shares): fragments are kept."""
+    settings.SCORM_PANEL_CACHE_SECONDS = 30
 
 
 def panel_url(attempt):
@@ -34,7 +48,11 @@ def test_panel_polls_while_the_attempt_runs(client, learner_user, attempt):
 
 def test_panel_stops_polling_when_completed(client, learner_user, attempt):
     Attempt.objects.filter(pk=attempt.pk).update(
-        completion="completed", success="unknown", score_scaled=0.5, completed_at=timezone.now()
+        completion="completed",
+        success="unknown",
+        score_scaled=0.5,
+        completed_at=timezone.now(),
+        exited_at=timezone.now() - timedelta(minutes=1),
     )
     client.force_login(learner_user)
     response = client.get(panel_url(attempt), **HTMX)
@@ -53,11 +71,36 @@ def test_without_htmx_the_final_panel_is_a_plain_200(client, learner_user, attem
     assert client.get(panel_url(attempt)).status_code == 200
 
 
-def test_remote_attempts_settle_before_polling_stops(settings):
-    settings.SCORM_COMPLETION_SETTLE_SECONDS = 5
+def test_remote_attempts_settle_from_when_the_lms_learned_of_the_completion(settings):
+    """SCORM Cloud reports COMPLETED before the score: the panel keeps polling for the settle
+    window counted from when the LMS learned of the completion, however old the provider's
+    own completion date is."""
+    settings.SCORM_COMPLETION_SETTLE_SECONDS = 30
     attempt = AttemptFactory(enrollment__course=CourseFactory(provider="scorm_cloud"))
+    seen = timezone.now()
+    attempt.completion, attempt.completion_seen_at = "completed", seen
+    attempt.completed_at = seen - timedelta(hours=1)  # the provider's completedDate
+    waiting = attempt_panel_state(attempt=attempt, now=seen + timedelta(seconds=20))
+    assert not waiting.finished
+    assert waiting.changes_at == seen + timedelta(seconds=30)
+    assert attempt_panel_state(attempt=attempt, now=seen + timedelta(seconds=31)).finished
+
+
+def test_a_completion_with_its_score_and_success_needs_no_settling(settings):
+    attempt = AttemptFactory(enrollment__course=CourseFactory(provider="scorm_cloud"))
+    attempt.completion, attempt.completion_seen_at = "completed", timezone.now()
+    attempt.score_scaled, attempt.success = 0.8, "passed"
+    assert attempt_panel_state(attempt=attempt).finished
+
+
+def test_a_local_completion_is_final_once_the_learner_has_left():
+    """The local run-time reports as the learner goes: a pass and a score may follow the
+    completion in the same session, and the last commit lands as the learner leaves."""
+    attempt = AttemptFactory(enrollment__course=CourseFactory(provider="local"))
     now = timezone.now()
-    attempt.completion, attempt.completed_at = "completed", now
+    attempt.completion, attempt.completion_seen_at = "completed", now
+    assert not attempt_panel_state(attempt=attempt).finished
+    attempt.exited_at = now
     assert not attempt_panel_state(attempt=attempt, now=now + timedelta(seconds=2)).finished
     assert attempt_panel_state(attempt=attempt, now=now + timedelta(seconds=6)).finished
 
@@ -154,7 +197,8 @@ def test_remote_refresh_is_rate_limited_per_attempt(client, settings, monkeypatc
     assert queued == [str(attempt.pk)]
 
 
-def test_the_player_page_never_caches_its_launch_url(client, make_demo_course):
+def test_the_player_page_never_caches_its_launch_url(client, settings, make_demo_course):
+    settings.SCORM_CONTENT_ORIGIN = "https://content.example.net"  # "testserver" derives none
     course = make_demo_course("safe-passwords")
     user = UserFactory(username="lea2")
     enrollment = EnrollmentFactory(course=course, learner=learner_get_or_create(user=user))
@@ -168,3 +212,178 @@ def test_the_player_page_never_caches_its_launch_url(client, make_demo_course):
     assert attempt.launch_count == 2
     assert not ActivityState.objects.filter(attempt=attempt).exists()
     assert "token" not in str(attempt.provider_result)
+
+
+# --- The cached fragment -------------------------------------------------------------------
+
+
+def _progress(attempt, completion="incomplete", score=None, success="unknown"):
+    return Progress(
+        completion=Completion(completion), success=Success(success), score=Score(scaled=score)
+    )
+
+
+def test_a_poll_with_nothing_new_costs_no_query_of_its_own(
+    client, learner_user, attempt, django_assert_num_queries
+):
+    """The session and the user (what a login-required no-op view reads) and nothing else."""
+    client.force_login(learner_user)
+    first = client.get(panel_url(attempt), **HTMX)
+    with django_assert_num_queries(2):
+        again = client.get(panel_url(attempt), **HTMX)
+    assert (again.status_code, again.content) == (200, first.content)
+
+
+def test_without_a_shared_cache_every_poll_reads_the_database(
+    client, settings, learner_user, attempt, django_assert_num_queries
+):
+    settings.SCORM_PANEL_CACHE_SECONDS = 0
+    client.force_login(learner_user)
+    client.get(panel_url(attempt), **HTMX)
+    with django_assert_num_queries(3):
+        assert client.get(panel_url(attempt), **HTMX).status_code == 200
+
+
+def test_the_panel_query_reads_only_the_panel(
+    client, learner_user, attempt, django_assert_max_num_queries
+):
+    client.force_login(learner_user)
+    with django_assert_max_num_queries(3) as queries:
+        assert client.get(panel_url(attempt), **HTMX).status_code == 200
+    (panel_sql,) = [q["sql"] for q in queries.captured_queries if "enrollments_attempt" in q["sql"]]
+    for column in ("provider_result", "playback_", "ORDER BY", "manifest"):
+        assert column not in panel_sql
+
+
+def test_a_write_not_yet_committed_leaves_the_fragment(
+    client, learner_user, attempt, django_capture_on_commit_callbacks
+):
+    """The version changes when the write commits: a poll meanwhile still answers from the
+    data it can see."""
+    client.force_login(learner_user)
+    before = client.get(panel_url(attempt), **HTMX).content
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        attempt_apply_progress(
+            attempt=attempt, progress=_progress(attempt, "completed", 0.75), source="test"
+        )
+    assert pending  # the bump waits for the commit
+    assert client.get(panel_url(attempt), **HTMX).content == before
+
+
+def test_a_stored_result_shows_at_the_next_poll(
+    client, learner_user, attempt, django_capture_on_commit_callbacks
+):
+    client.force_login(learner_user)
+    assert "Completed" not in client.get(panel_url(attempt), **HTMX).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):  # the write's transaction commits
+        attempt_apply_progress(
+            attempt=attempt, progress=_progress(attempt, "completed", 0.75), source="test"
+        )
+
+    response = client.get(panel_url(attempt), **HTMX)
+    assert response.status_code == 200  # still polling: the learner is in the course
+    assert "75%" in response.content.decode()
+
+
+@pytest.mark.parametrize("change", ["launch", "exit"])
+def test_a_launch_or_an_exit_shows_at_the_next_poll(
+    client, monkeypatch, learner_user, attempt, change, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(
+        type(get_provider("local")),
+        "launch",
+        lambda self, ref, context: Launch(url="https://player.example/x"),
+    )
+    client.force_login(learner_user)
+    assert "You have left" not in client.get(panel_url(attempt), **HTMX).content.decode()
+    attempt = Attempt.objects.select_related("enrollment__learner__user", "package").get(
+        pk=attempt.pk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_record_exit(attempt=attempt)
+    left = client.get(panel_url(attempt), **HTMX).content.decode()
+    assert "You have left the course" in left
+    if change == "launch":  # a new launch clears the exit
+        with django_capture_on_commit_callbacks(execute=True):
+            attempt_launch(attempt=attempt, context=LaunchContext(exit_url="https://x/e"))
+        assert "You have left" not in client.get(panel_url(attempt), **HTMX).content.decode()
+
+
+def test_a_cached_panel_is_still_only_its_learners(client, learner_user, attempt):
+    client.force_login(learner_user)
+    assert client.get(panel_url(attempt), **HTMX).status_code == 200  # now cached
+    client.force_login(UserFactory(username="mallory"))
+    assert client.get(panel_url(attempt), **HTMX).status_code == 404
+
+
+def test_a_history_restore_never_stops_polling_and_responses_vary_on_htmx(
+    client, learner_user, attempt
+):
+    Attempt.objects.filter(pk=attempt.pk).update(
+        completion="completed",
+        completed_at=timezone.now(),
+        exited_at=timezone.now() - timedelta(minutes=1),
+    )
+    client.force_login(learner_user)
+    stop = client.get(panel_url(attempt), **HTMX)
+    restore = client.get(panel_url(attempt), **HTMX, HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert (stop.status_code, restore.status_code) == (286, 200)
+    assert {"HX-Request", "HX-History-Restore-Request"} <= {
+        v.strip() for v in stop["Vary"].split(",")
+    }
+    assert "no-cache" in stop["Cache-Control"]
+
+
+def test_a_panel_renders_again_when_its_settle_window_closes(client, settings, learner_user):
+    """No write happens when a window closes: the fragment expires on its own."""
+    settings.SCORM_COMPLETION_SETTLE_SECONDS = 30
+    enrollment = EnrollmentFactory(
+        learner=learner_get_or_create(user=learner_user),
+        course=CourseFactory(provider="scorm_cloud"),
+    )
+    seen = timezone.now() - timedelta(seconds=29.5)
+    attempt = AttemptFactory(
+        enrollment=enrollment, completion="completed", completion_seen_at=seen, is_open=False
+    )
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # polls would queue refreshes: none needed here
+    client.force_login(learner_user)
+    with patch("enrollments.tasks.attempt_refresh_task.delay"):
+        assert client.get(panel_url(attempt), **HTMX).status_code == 200
+        time.sleep(0.6)
+        assert client.get(panel_url(attempt), **HTMX).status_code == 286
+
+
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL") or (
+    os.environ.get("CACHE_URL", "") if os.environ.get("CACHE_URL", "").startswith("redis") else ""
+)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set LMS_TEST_REDIS_URL to test the panel on Redis")
+def test_on_redis_a_poll_with_nothing_new_reads_nothing_and_a_write_shows(
+    client,
+    settings,
+    learner_user,
+    attempt,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    """Production's path: the fragment and its version live in Redis, shared by processes."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(learner_user)
+    first = client.get(panel_url(attempt), **HTMX)
+    with django_assert_num_queries(2):
+        assert client.get(panel_url(attempt), **HTMX).content == first.content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_apply_progress(
+            attempt=attempt, progress=_progress(attempt, "completed", 0.75), source="test"
+        )
+
+    assert "75%" in client.get(panel_url(attempt), **HTMX).content.decode()
+    cache.clear()

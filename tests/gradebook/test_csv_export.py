@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gradebook.csv_export import ATTEMPT_COLUMNS, csv_safe
-from gradebook.selectors import GRADEBOOK_COLUMNS
+from gradebook.rows import GRADEBOOK_COLUMNS
 from providers.types import Completion, Success
 from tests.factories import AttemptFactory, EnrollmentFactory
 
+from .bulk import rebuilt
 from .tables import table_rows
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -55,7 +56,7 @@ def filled(course):
     EnrollmentFactory(
         course=course, learner__user__username="dee", learner__user__last_name="Smith"
     )
-    return course
+    return rebuilt(course)
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
@@ -108,6 +109,7 @@ def test_attempts_csv(client_for, instructor, filled):
     second = AttemptFactory(
         enrollment=ann, number=2, provider="local", score_scaled=0.5, seconds_tracked=59.6
     )
+    rebuilt(filled)
 
     response = client_for(instructor).get(
         reverse("gradebook:export_attempts", args=[filled.slug]) + "?q=ann"

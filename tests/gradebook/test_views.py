@@ -8,12 +8,13 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Sco
-from gradebook.selectors import PAGE_SIZE
+from gradebook.queries import PAGE_SIZE
 from playback.models import ActivityState
 from providers.exceptions import ProviderConnectionError
 from providers.types import Completion, Progress, Score, Success
 from tests.factories import AttemptFactory, EnrollmentFactory
 
+from .bulk import rebuilt
 from .tables import table_rows
 from .test_cmi import SCORM_2004_INDEXED
 
@@ -56,6 +57,7 @@ def scored(course, enrollment):
         learner__user__first_name="Zoe",
         learner__user__last_name="Zimmer",
     )
+    rebuilt(course)
     return enrollment
 
 

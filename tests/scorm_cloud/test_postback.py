@@ -393,3 +393,58 @@ def test_the_fake_posts_back_to_the_live_server(live_server, scorm_cloud, settin
     )
     stored = Attempt.objects.get(pk=attempt.pk)
     assert (stored.completion, stored.success, stored.score_scaled) == ("completed", "passed", 0.85)
+
+
+# --- Replays and out-of-order deliveries (issue 12) ---------------------------------------------
+
+
+def test_postbacks_delivered_out_of_order_leave_the_final_state(client, attempt, scorm_cloud):
+    """SCORM Cloud's postback of an earlier result arrives after the final one: the re-read
+    finds the final state, so nothing moves back."""
+    played(scorm_cloud, attempt, completion="INCOMPLETE", success="UNKNOWN", score=None)
+    early = registration(attempt, completion="INCOMPLETE", success="UNKNOWN", score=None)
+    played(scorm_cloud, attempt, completion="COMPLETED", success="PASSED", score=92.0)
+    final = registration(attempt, updated=T2, score=92.0)
+
+    assert post_basic(client, final).content == b"applied"
+    after_final = row(attempt)
+    assert post_basic(client, early).status_code == 200
+
+    after_early = row(attempt)
+    assert (after_early["completion"], after_early["success"], after_early["score_scaled"]) == (
+        "completed",
+        "passed",
+        0.92,
+    )
+    volatile = {"last_synced_at", "updated_at"}
+    assert {k: v for k, v in after_early.items() if k not in volatile} == {
+        k: v for k, v in after_final.items() if k not in volatile
+    }
+
+
+def test_a_late_re_read_older_than_the_stored_result_is_not_applied(client, attempt, scorm_cloud):
+    """Two postbacks race: the re-read of the first answers after the second's, with an older
+    ``updated``. The older answer is stale and changes nothing."""
+    from enrollments.refs import attempt_ref
+    from enrollments.services import attempt_apply_progress
+    from providers import get_provider
+
+    played(scorm_cloud, attempt, completion="INCOMPLETE", success="UNKNOWN", score=None)
+    older = get_provider("scorm_cloud").fetch_progress(attempt_ref(attempt))  # answered late
+    played(scorm_cloud, attempt, completion="COMPLETED", success="PASSED", score=85.0)
+    assert post_basic(client, registration(attempt)).content == b"applied"
+    final = row(attempt)
+
+    assert attempt_apply_progress(attempt=attempt, progress=older, source="test") == "stale"
+    assert row(attempt) == final
+
+
+def test_the_gradebook_row_follows_the_final_state_whatever_the_order(client, attempt, scorm_cloud):
+    from enrollments.models import Enrollment
+
+    played(scorm_cloud, attempt, completion="COMPLETED", success="PASSED", score=85.0)
+    body = registration(attempt)
+    for _ in range(3):
+        assert post_basic(client, body).status_code == 200
+    stored = Enrollment.objects.get(pk=attempt.enrollment_id)
+    assert (stored.status, stored.score, stored.attempt_count) == ("passed", 0.85, 1)

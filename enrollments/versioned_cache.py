@@ -1,0 +1,94 @@
+"""Values kept in the cache while nothing they were computed from has changed: each is stored
+with the version its data was read under, and writers replace the version when their
+transaction commits, so no reader keeps a value older than a commit. A missing version (never
+written, or evicted) matches nothing.
+
+Only worth it with a cache every process shares (a version replaced in one process's private
+cache would leave the others' values stale): the callers' settings are 0 (nothing kept)
+without ``CACHE_URL``.
+
+On Redis, keys are read and written through one Redis client per process: Django's cache
+client builds a new one for every call (about 60 µs, and 100 more of key checks), which is
+most of what a progress poll with nothing new costs beyond a login-required no-op view.
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+VERSION_SECONDS = 24 * 60 * 60
+_DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+def _keys(name: str) -> tuple[str, str]:
+    return f"lms:{name}:version", f"lms:{name}:value"
+
+
+@functools.cache
+def _redis_client(location: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(location)
+
+
+def _redis() -> Any | None:
+    """A process-wide Redis client when the cache is Redis, else None (the cache API)."""
+    config = settings.CACHES["default"]
+    if config["BACKEND"] != _DJANGO_REDIS:
+        return None
+    location = config["LOCATION"]
+    return _redis_client(location if isinstance(location, str) else location[0])
+
+
+def _set(key: str, value: Any, seconds: int, *, only_new: bool = False) -> bool:
+    client = _redis()
+    if client is None:
+        if only_new:
+            return cache.add(key, value, timeout=seconds)
+        cache.set(key, value, timeout=seconds)
+        return True
+    raw = value.encode() if isinstance(value, str) else pickle.dumps(value)
+    return bool(client.set(key, raw, ex=seconds, nx=only_new))
+
+
+def versioned_get(name: str) -> tuple[str | None, Any]:
+    """(the current version of ``name``, the value stored under it or None): one round trip."""
+    version_key, value_key = _keys(name)
+    client = _redis()
+    if client is None:
+        found = cache.get_many([version_key, value_key])
+        version, stored = found.get(version_key), found.get(value_key)
+    else:
+        raw_version, raw_value = client.mget([version_key, value_key])
+        version = raw_version.decode() if raw_version else None
+        # Our own values (pickled as Django's cache pickles its own).
+        stored = pickle.loads(raw_value) if raw_value else None  # noqa: S301
+    if version and stored and stored[0] == version:
+        return version, stored[1]
+    return version, None
+
+
+def versioned_put(name: str, version: str | None, value: Any, *, seconds: int) -> bool:
+    """Keep ``value``, computed from data read under ``version`` (what :func:`versioned_get`
+    returned before the read), for at most ``seconds``. Returns whether it was kept."""
+    version_key, value_key = _keys(name)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not _set(version_key, version, VERSION_SECONDS, only_new=True):
+            return False  # a write came first: keep nothing, the next reader computes again
+    _set(value_key, (version, value), seconds)
+    return True
+
+
+def versioned_bump(name: str) -> None:
+    """What ``name`` was computed from changes: no value stored before is valid any more,
+    once the change is committed (a reader that read the old data meanwhile stored it under
+    the old version, which the commit replaces)."""
+    transaction.on_commit(lambda: _set(_keys(name)[0], uuid.uuid4().hex, VERSION_SECONDS))
