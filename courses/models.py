@@ -155,6 +155,11 @@ class Sco(models.Model):
         help_text="Passing score, 0..1 (1.2 masteryscore / 2004 minNormalizedMeasure).",
     )
     data_from_lms = models.TextField(blank=True)
+    prerequisites = models.CharField(
+        max_length=2000, blank=True, help_text="SCORM 1.2 adlcp:prerequisites (AICC script)."
+    )
+    max_time_allowed = models.CharField(max_length=20, blank=True, help_text="SCORM 1.2.")
+    time_limit_action = models.CharField(max_length=40, blank=True, help_text="SCORM 1.2.")
 
     class Meta:
         ordering = ["package", "position"]

@@ -8,3 +8,6 @@ class PlaybackConfig(AppConfig):
     name = "playback"
     verbose_name = "Playback"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the content origin's system checks)

@@ -9,6 +9,7 @@ nothing. Answers are plain 2xx/4xx/5xx, never a redirect (providers count a 3xx 
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -59,5 +60,9 @@ def notification(request: HttpRequest, provider: str) -> HttpResponse:
     except ProviderError as err:
         # Not stored: a 5xx lets the provider deliver it again; polling catches up meanwhile.
         logger.warning("%s notification: re-read failed: %s", provider, err)
-        return _answer(503, "could not read the result; try again later")
+        response = _answer(503, "could not read the result; try again later")
+        retry_after = getattr(err, "retry_after", None)  # our read budget knows when
+        if retry_after is not None:
+            response["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        return response
     return _answer(200, "ignored" if outcome is ApplyOutcome.FOREIGN else outcome)

@@ -4,7 +4,55 @@ from django.conf import settings
 from django.db import models
 
 from courses.models import Package
-from enrollments.models import Attempt
+from enrollments.models import Attempt, Learner
+
+
+class AttemptRuntime(models.Model):
+    """The local player's state of one attempt beyond its activities' data: the sequencing
+    state scorm-again serialises (SCORM 2004), and which launches may no longer write."""
+
+    attempt = models.OneToOneField(
+        Attempt, on_delete=models.CASCADE, primary_key=True, related_name="runtime"
+    )
+    sequencing = models.TextField(
+        blank=True, help_text="scorm-again's serialised sequencing state (activity tree)."
+    )
+    current_activity = models.CharField(max_length=255, blank=True)
+    #: Launches up to this one have ended (their session's last commit arrived): closed.
+    ended_launch = models.PositiveIntegerField(default=0)
+    #: The launch in which the attempt was closed (completed); older launches may not write.
+    closed_launch = models.PositiveIntegerField(null=True, blank=True)
+    #: The newest commit stored, as (launch, sequence): an older one changes nothing.
+    commit_launch = models.PositiveIntegerField(default=0)
+    commit_sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Run-time state of {self.attempt}"
+
+
+class LearnerGlobalState(models.Model):
+    """What SCORM 2004 shares beyond one attempt, per learner: global objectives when the
+    manifest makes them global to the system (``objectivesGlobalToSystem``), and shared data
+    (``adl.data``) when ``sharedDataGlobalToSystem``."""
+
+    class Kind(models.TextChoices):
+        OBJECTIVE = "objective", "Global objective"
+        DATA = "data", "Shared data"
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="global_states")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=1000, help_text="The objective or shared data id.")
+    value = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "kind", "key"], name="learner_global_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key} of {self.learner}"
 
 
 class ActivityState(models.Model):
@@ -14,10 +62,13 @@ class ActivityState(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="activities")
     activity = models.CharField(max_length=255, help_text="The item identifier in the manifest.")
     cmi = models.JSONField(default=dict, blank=True, help_text="Flattened CMI (scorm-again).")
-    # Session times add up: a new launch closes the previous session of the activity.
-    seconds_before = models.FloatField(default=0, help_text="Seconds of earlier launches.")
-    seconds_session = models.FloatField(default=0, help_text="Seconds of this launch's session.")
+    # Session times add up: a new delivery closes the activity's previous session.
+    seconds_before = models.FloatField(default=0, help_text="Seconds of earlier sessions.")
+    seconds_session = models.FloatField(default=0, help_text="Seconds of the latest session.")
     session_launch = models.PositiveIntegerField(default=0)
+    session_delivery = models.PositiveIntegerField(
+        default=0, help_text="Which delivery of that launch the latest session was."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -6,19 +6,27 @@ the one writer of attempt results, in the same transaction as the run-time data 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from courses.models import Package
 from courses.refs import package_ref
 from enrollments.models import Attempt
 from enrollments.selectors import attempt_get_for_provider
-from enrollments.services import ApplyOutcome, attempt_apply_progress, attempt_refresh
+from enrollments.services import (
+    ApplyOutcome,
+    attempt_apply_progress,
+    attempt_progress_is_new,
+    attempt_refresh,
+)
 from providers import get_provider
 from providers.exceptions import ProviderNotFound
 from providers.local.runtime import (
@@ -30,10 +38,17 @@ from providers.local.runtime import (
     session_seconds,
 )
 from providers.local.tokens import LaunchClaims
-from providers.types import DispatchRequest, Notification
+from providers.types import (
+    DispatchRequest,
+    Launch,
+    LaunchContext,
+    LearnerRef,
+    Notification,
+    Progress,
+)
 
-from .models import ActivityState, Dispatch
-from .selectors import package_activities
+from .models import ActivityState, AttemptRuntime, Dispatch, LearnerGlobalState
+from .selectors import PackagePlay, package_play
 
 logger = logging.getLogger(__name__)
 
@@ -42,57 +57,156 @@ class StaleCommit(Exception):
     """An older commit arrived after a newer one was stored; nothing is stored."""
 
 
-def local_commit(*, claims: LaunchClaims, payload: object) -> Attempt:
-    """Store one commit of the browser's run-time: the activity's CMI data, and the attempt's
-    result rolled up from its activities, in one transaction.
+class PreviewUnavailable(Exception):
+    """The package cannot be previewed (yet)."""
 
-    Commits are ordered by (launch, sequence): one older than the stored one is refused (a
-    late request from an old tab, a delayed beacon) and changes nothing. Raises
-    :class:`~providers.local.runtime.InvalidCommit` and :class:`StaleCommit`.
+
+class LaunchClosed(Exception):
+    """The launch has ended, or the attempt was closed in a later launch: its token may write no
+    more; nothing is stored."""
+
+
+def _seconds_total(attempt: Attempt, changed: ActivityState) -> float:
+    other = (
+        ActivityState.objects.filter(attempt=attempt)
+        .exclude(pk=changed.pk)
+        .aggregate(before=Sum("seconds_before"), session=Sum("seconds_session"))
+    )
+    return (other["before"] or 0.0) + (other["session"] or 0.0) + changed.seconds
+
+
+def _rolled_up_12(attempt: Attempt, play: PackagePlay, changed: ActivityState) -> Progress:
+    """SCORM 1.2: the attempt's result from every SCO's stored data (one query, none for a
+    package of one SCO)."""
+    records = {changed.activity: changed}
+    if len(play.activities) > 1:
+        records = {s.activity: s for s in ActivityState.objects.filter(attempt=attempt)}
+        records[changed.activity] = changed
+    return attempt_progress(
+        activity_progress(
+            scorm12=True,
+            activity=activity,
+            cmi=records[key].cmi if key in records else {},
+            seconds=records[key].seconds if key in records else 0.0,
+        )
+        for key, activity in play.activities.items()
+        if activity.is_sco
+    )
+
+
+def _store_globals(learner_id: int, play: PackagePlay, commit: Commit) -> None:
+    """The learner's global objectives and shared data the commit reports, where the manifest
+    makes them global to the system; only what changed is written."""
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    if play.objectives_global:
+        kind = LearnerGlobalState.Kind.OBJECTIVE
+        wanted |= {(kind, key): value for key, value in commit.objectives.items()}
+    if play.data_global:
+        kind = LearnerGlobalState.Kind.DATA
+        wanted |= {(kind, key): {"value": value} for key, value in commit.shared_data.items()}
+    if not wanted:
+        return
+    stored = {
+        (row.kind, row.key): row
+        for row in LearnerGlobalState.objects.filter(
+            learner_id=learner_id, key__in={key for _, key in wanted}
+        )
+    }
+    for (kind, key), value in wanted.items():
+        row = stored.get((kind, key))
+        if row is None:
+            LearnerGlobalState.objects.create(
+                learner_id=learner_id, kind=kind, key=key, value=value
+            )
+        elif row.value != value:
+            row.value = value
+            row.save(update_fields=["value", "updated_at"])
+
+
+#: The attempt's columns a commit reads under its lock (the writer's inputs, and whether the
+#: launch may still write).
+_COMMIT_FIELDS = [
+    "is_open",
+    "completion",
+    "success",
+    "score_scaled",
+    "score_raw",
+    "score_min",
+    "score_max",
+    "seconds_tracked",
+    "activities_completed",
+    "activities_total",
+    "last_accessed_at",
+    "completed_at",
+    "completion_seen_at",
+]
+
+
+def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
+    """Store one commit of the browser's run-time, in one transaction: the changes to one
+    activity's CMI, the sequencing state, the learner's global objectives and shared data, and
+    the attempt's result (SCORM 2004: as its sequencing rolled it up in the browser; SCORM 1.2:
+    rolled up here from every SCO) when it changed.
+
+    Commits are ordered by (launch, sequence): an older one is refused (a late request from an
+    old tab, a delayed beacon) and changes nothing. A launch that has ended, or an attempt that
+    was closed in a later launch, takes no more commits. Raises
+    :class:`~providers.local.runtime.InvalidCommit`, :class:`StaleCommit` and
+    :class:`LaunchClosed`.
     """
-    commit: Commit = read_commit(payload)
-    attempt = Attempt.objects.select_related("package").get(pk=claims.attempt_id)
-    if claims.review:  # a review launch shows a closed attempt; it records nothing
-        return attempt
-    activities = package_activities(package=attempt.package)
-    if commit.activity not in activities:
-        raise InvalidCommit("The commit names a SCO that is not in this package.")
-    scorm12 = attempt.package.is_scorm12
+    attempt = (
+        Attempt.objects.select_related("package", "enrollment")
+        .defer("provider_result", "package__manifest", "package__sequencing")
+        .get(pk=claims.attempt_id)
+    )
+    play = package_play(package_id=attempt.package_id, sha256=attempt.package.sha256)
+    commit = read_commit(payload, scorm12=play.scorm12)
+    if not claims.records:  # a review launch shows a closed attempt; it records nothing
+        return ApplyOutcome.UNCHANGED
+    if commit.activity not in play.activities:
+        raise InvalidCommit("The commit names an activity that is not in this package.")
+    order = (claims.launch, commit.sequence)
     with transaction.atomic():
-        state, _ = ActivityState.objects.select_for_update().get_or_create(
-            attempt=attempt, activity=commit.activity
-        )
-        if state.session_launch != claims.launch:
+        runtime, _ = AttemptRuntime.objects.select_for_update().get_or_create(attempt=attempt)
+        attempt.refresh_from_db(fields=_COMMIT_FIELDS)
+        if claims.launch <= runtime.ended_launch or (
+            not attempt.is_open and runtime.closed_launch != claims.launch
+        ):
+            raise LaunchClosed(f"Launch {claims.launch} of attempt {attempt.pk} is closed.")
+        if order <= (runtime.commit_launch, runtime.commit_sequence):
+            raise StaleCommit(f"Commit {order} is older than the stored one.")
+        state, _ = ActivityState.objects.get_or_create(attempt=attempt, activity=commit.activity)
+        if (state.session_launch, state.session_delivery) != (claims.launch, commit.delivery):
+            # A new delivery of the activity: the previous session's time is kept.
             state.seconds_before += state.seconds_session
-            state.session_launch = claims.launch
-        state.seconds_session = session_seconds(scorm12=scorm12, cmi=commit.cmi)
-        state.cmi = commit.cmi
+            state.seconds_session = 0.0
+            state.session_launch, state.session_delivery = claims.launch, commit.delivery
+        state.cmi = {**state.cmi, **commit.changes}
+        if commit.changes:
+            state.seconds_session = session_seconds(scorm12=play.scorm12, cmi=state.cmi)
         state.save()
-        records = {s.activity: s for s in ActivityState.objects.filter(attempt=attempt)} | {
-            state.activity: state
-        }
-        progress = attempt_progress(
-            activity_progress(
-                scorm12=scorm12,
-                activity=activity,
-                cmi=records[identifier].cmi if identifier in records else {},
-                seconds=records[identifier].seconds if identifier in records else 0.0,
+        if play.scorm12:
+            progress = _rolled_up_12(attempt, play, state)
+        elif commit.result is not None:
+            progress = dataclasses.replace(commit.result, seconds=_seconds_total(attempt, state))
+        else:
+            progress = None
+        outcome = ApplyOutcome.UNCHANGED
+        if progress is not None and attempt_progress_is_new(attempt=attempt, progress=progress):
+            outcome = attempt_apply_progress(
+                attempt=attempt, progress=progress, source="local commit", order=order
             )
-            for identifier, activity in activities.items()
-            if activity.is_sco
-        )
-        outcome = attempt_apply_progress(
-            attempt=attempt,
-            progress=progress,
-            source="local commit",
-            order=(claims.launch, commit.sequence),
-        )
-        if outcome is ApplyOutcome.STALE:
-            transaction.set_rollback(True)
-            raise StaleCommit(
-                f"Commit {claims.launch}.{commit.sequence} is older than the stored one."
-            )
-    return attempt
+        runtime.commit_launch, runtime.commit_sequence = order
+        runtime.current_activity = commit.activity
+        if commit.state is not None:
+            runtime.sequencing = commit.state
+        if commit.end:
+            runtime.ended_launch = max(runtime.ended_launch, claims.launch)
+        if not attempt.is_open and runtime.closed_launch is None:
+            runtime.closed_launch = claims.launch
+        runtime.save()
+        _store_globals(attempt.enrollment.learner_id, play, commit)
+    return outcome
 
 
 def notification_receive(*, provider: str, notification: Notification) -> ApplyOutcome:
@@ -153,3 +267,22 @@ def dispatch_create(
     dispatch.save()
     logger.info("%s dispatch %s created for package %s", provider.identifier, remote.id, package.pk)
     return dispatch
+
+
+# Previews ---------------------------------------------------------------------------------
+
+
+def package_preview_launch(
+    *, package: Package, viewer: AbstractBaseUser, context: LaunchContext
+) -> Launch:
+    """A launch URL that plays ``package`` for a staff member on its provider with nothing
+    recorded: no attempt, no result, no gradebook row. Raises the provider's errors."""
+    if not package.is_ready:
+        raise PreviewUnavailable("Only a package that is ready can be previewed.")
+    person = LearnerRef(
+        id=f"staff-{viewer.pk}",
+        first_name=getattr(viewer, "first_name", ""),
+        last_name=getattr(viewer, "last_name", ""),
+        username=viewer.get_username(),
+    )
+    return get_provider(package.provider).preview(package_ref(package), person, context)

@@ -1,168 +1,174 @@
-"""The local player's routes: the player page, its content and its commits.
+"""The local player's LMS-side routes, called by the launcher page on the content origin.
 
-Each is authorised by the launch token (signed, expiring, bound to one attempt and learner)
-and by the signed-in user being that learner. Only these routes may be framed (SAMEORIGIN):
-SCORM content finds the API by walking up its parent frames, which needs one origin.
+Each is authorised by the launch token in the request body (signed, expiring, bound to one
+launch of one attempt and its learner), never by a cookie: the launcher runs on another site,
+whose requests carry none of the LMS's cookies. Bodies are text/plain JSON, so no preflight is
+needed, and answers are readable by the content origin only (CORS).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
+from core.origins import content_origin, lms_origin
 from enrollments.models import Attempt
-from enrollments.refs import learner_ref
-from providers.local.runtime import InvalidCommit, initial_data
+from providers.local.runtime import InvalidCommit
 from providers.local.tokens import InvalidLaunchToken, LaunchClaims, launch_token_read
 from providers.parsing import MalformedResponse, load_json
 
-from .content import UnsafePath, resolve_content_path, serve_content
-from .selectors import attempt_activity_records, attempt_current_activity, package_activities
-from .services import StaleCommit, local_commit
+from .content_access import capability_create, package_path
+from .selectors import activity_delivery, launched, session_config
+from .services import LaunchClosed, StaleCommit, local_commit
 
 logger = logging.getLogger(__name__)
 
-CONTENT_COOKIE = "lms_launch"
 
-
-def _authorise(request: HttpRequest, token: str) -> tuple[LaunchClaims | None, int]:
-    """The launch's claims, or the status to refuse with (401 bad token, 403 wrong user)."""
-    try:
-        claims = launch_token_read(token)
-    except InvalidLaunchToken:
-        return None, 401
-    learner = getattr(request.user, "learner", None) if request.user.is_authenticated else None
-    if learner is None or learner.external_id != claims.learner_id:
-        return None, 403
-    return claims, 200
-
-
-def _refused(request: HttpRequest, status: int) -> HttpResponse:
-    return render(request, "playback/refused.html", {"status": status}, status=status)
-
-
-@require_GET
-@never_cache
-@xframe_options_sameorigin
-def player(request: HttpRequest, token: str) -> HttpResponse:
-    claims, status = _authorise(request, token)
-    if claims is None:
-        return _refused(request, status)
-    attempt = Attempt.objects.select_related("package", "enrollment__learner__user").get(
-        pk=claims.attempt_id
-    )
-    activities = [a for a in package_activities(package=attempt.package).values() if a.href]
-    records = attempt_activity_records(attempt=attempt)
-    learner = learner_ref(attempt.enrollment.learner)
-    scorm12 = attempt.package.is_scorm12
-    content_base = reverse(
-        "playback:local_content", kwargs={"attempt_id": attempt.pk, "path": "x"}
-    )[:-1]
-    current = attempt_current_activity(attempt=attempt)
-    config = {
-        "version": "1.2" if scorm12 else "2004",
-        "commitUrl": reverse("playback:local_commit"),
-        "token": token,
-        "exitUrl": claims.exit_url,
-        "review": claims.review,
-        "current": next((i for i, a in enumerate(activities) if a.identifier == current), 0),
-        "scos": [
-            {
-                "id": activity.identifier,
-                "title": activity.title,
-                "url": content_base + activity.href,
-                "isSco": activity.is_sco,
-                "data": initial_data(
-                    scorm12=scorm12,
-                    activity=activity,
-                    record=records.get(activity.identifier),
-                    learner=learner,
-                    review=claims.review,
-                ),
-            }
-            for activity in activities
-        ],
-    }
-    response = render(
-        request,
-        "playback/player.html",
-        {
-            "attempt": attempt,
-            "scos": activities,
-            "config": config,
-            "multi": len(activities) > 1,
-        },
-    )
-    # The content is fetched with relative URLs, so it is authorised by a cookie that holds
-    # this launch's token, scoped to this attempt's content path.
-    response.set_cookie(
-        CONTENT_COOKIE,
-        token,
-        max_age=settings.SCORM_LAUNCH_TOKEN_MAX_AGE,
-        path=content_base,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
-    return response
-
-
-@require_GET
-@xframe_options_sameorigin
-def content(request: HttpRequest, attempt_id: str, path: str) -> HttpResponse:
-    claims, status = _authorise(request, request.COOKIES.get(CONTENT_COOKIE, ""))
-    if claims is None or claims.attempt_id != str(attempt_id):
-        return HttpResponse(
-            "This content needs a valid launch.", status=status if claims is None else 403
-        )
-    package = Attempt.objects.select_related("package").get(pk=attempt_id).package
-    try:
-        name = resolve_content_path(package.content_root, path)
-    except UnsafePath:
-        return HttpResponse("Not found.", status=404)
-    if not default_storage.exists(name):
-        return HttpResponse("Not found.", status=404)
-    return serve_content(request, name, etag_seed=package.sha256[:20])
-
-
-def _commit_answer(result: bool, status: int = 200, message: str = "") -> JsonResponse:
-    """The answer scorm-again expects: {"result": true, "errorCode": 0} on success."""
-    body = {"result": result, "errorCode": 0 if result else 101}
-    if message:
-        body["errorMessage"] = message[:200]
+def _answer(body: dict[str, Any], status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-# Authorised by the launch token in the body (which a cross-site page cannot know), not by a
-# CSRF cookie: the final commit comes by navigator.sendBeacon, which sends no custom header.
-# The token travels in the body so that it never lands in access logs.
+def content_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse requests from any other origin than the content origin (or the LMS's own), and let
+    the content origin read the answer."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        origin = request.headers.get("Origin", "")
+        allowed = content_origin(request)
+        if origin and origin not in (allowed, lms_origin(request)):
+            return _answer(
+                {"result": False, "errorCode": 101, "errorMessage": "Origin refused."}, 403
+            )
+        response = view(request, *args, **kwargs)
+        if origin and origin == allowed:
+            response["Access-Control-Allow-Origin"] = origin
+        patch_vary_headers(response, ("Origin",))
+        return response
+
+    return wrapper
+
+
+def _read(
+    request: HttpRequest,
+) -> tuple[dict[str, Any] | None, LaunchClaims | None, JsonResponse | None]:
+    """The request's JSON body and launch claims, or the answer refusing it."""
+    try:
+        payload = load_json(request.body or b"null", what="request")  # text/plain, or a beacon
+    except (MalformedResponse, RequestDataTooBig):
+        return (
+            None,
+            None,
+            _answer(
+                {"result": False, "errorCode": 101, "errorMessage": "Not JSON or too large."}, 400
+            ),
+        )
+    if not isinstance(payload, dict):
+        return (
+            None,
+            None,
+            _answer({"result": False, "errorCode": 101, "errorMessage": "Not a JSON object."}, 400),
+        )
+    try:
+        claims = launch_token_read(payload.pop("token", ""))
+    except InvalidLaunchToken:
+        return (
+            None,
+            None,
+            _answer(
+                {"result": False, "errorCode": 101, "errorMessage": "Launch not authorised."}, 401
+            ),
+        )
+    return payload, claims, None
+
+
 @csrf_exempt
 @require_POST
-def commit(request: HttpRequest) -> JsonResponse:
-    try:
-        payload = load_json(request.body or b"null", what="commit")  # sendBeacon: text/plain
-    except (MalformedResponse, RequestDataTooBig):
-        return _commit_answer(False, 400, "The commit is not JSON or is too large.")
-    token = payload.pop("token", "") if isinstance(payload, dict) else ""
-    claims, status = _authorise(request, token if isinstance(token, str) else "")
-    if claims is None:
-        return _commit_answer(False, status, "Launch not authorised.")
+@never_cache
+@content_origin_only
+def session(request: HttpRequest) -> HttpResponse:
+    """Everything the launcher needs to start the launch's session."""
+    payload, claims, refused = _read(request)
+    if refused:
+        return refused
+    launch = launched(claims=claims)
+    if launch is None:
+        return _answer({"result": False, "errorCode": 101, "errorMessage": "No such attempt."}, 404)
+    origin = content_origin(request)
+    config = session_config(launch=launch, claims=claims)
+    config["urls"] = {
+        "commit": request.build_absolute_uri(reverse("playback:local_commit")),
+        "activity": request.build_absolute_uri(reverse("playback:local_activity")),
+        "content": origin + package_path(launch.package.pk),
+        "authorize": origin + "/content/authorize/",
+    }
+    config["capability"] = capability_create(
+        package_id=launch.package.pk, content_root=launch.package.content_root, origin=origin
+    )
+    return _answer(config)
+
+
+@csrf_exempt
+@require_POST
+@never_cache
+@content_origin_only
+def activity(request: HttpRequest) -> HttpResponse:
+    """One activity's data, as the run-time loads it when it delivers the activity now."""
+    payload, claims, refused = _read(request)
+    if refused:
+        return refused
+    launch = launched(claims=claims)
+    identifier = payload.get("activity")
+    data = (
+        activity_delivery(launch=launch, claims=claims, activity_id=identifier)
+        if launch is not None and isinstance(identifier, str)
+        else None
+    )
+    if data is None:
+        return _answer(
+            {"result": False, "errorCode": 101, "errorMessage": "No such activity."}, 404
+        )
+    return _answer({"data": data})
+
+
+@csrf_exempt
+@require_POST
+@content_origin_only
+def commit(request: HttpRequest) -> HttpResponse:
+    """One commit of the run-time; the answer is the one scorm-again expects
+    (``{"result": true, "errorCode": 0}``)."""
+    payload, claims, refused = _read(request)
+    if refused:
+        return refused
+    if not claims.records:  # a review or a preview: its run-time never commits
+        return _answer(
+            {"result": False, "errorCode": 101, "errorMessage": "Nothing is recorded."}, 403
+        )
+    if not Attempt.objects.filter(
+        pk=claims.attempt_id, enrollment__learner__external_id=claims.learner_id
+    ).exists():
+        return _answer({"result": False, "errorCode": 101, "errorMessage": "No such attempt."}, 404)
     try:
         local_commit(claims=claims, payload=payload)
     except InvalidCommit as err:
         logger.info("Refused a commit for attempt %s: %s", claims.attempt_id, err)
-        return _commit_answer(False, 400, str(err))
+        return _answer({"result": False, "errorCode": 101, "errorMessage": str(err)[:200]}, 400)
     except StaleCommit as err:
         logger.info("Refused a stale commit for attempt %s: %s", claims.attempt_id, err)
-        return _commit_answer(False, 409, "Stale commit.")
-    return _commit_answer(True)
+        return _answer({"result": False, "errorCode": 101, "errorMessage": "Stale commit."}, 409)
+    except LaunchClosed as err:
+        logger.info("Refused a commit for attempt %s: %s", claims.attempt_id, err)
+        return _answer(
+            {"result": False, "errorCode": 101, "errorMessage": "This launch is closed."}, 409
+        )
+    return _answer({"result": True, "errorCode": 0, "sequence": payload.get("sequence")})

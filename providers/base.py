@@ -20,6 +20,7 @@ from .types import (
     ImportResult,
     Launch,
     LaunchContext,
+    LearnerRef,
     Notification,
     PackageRef,
     Progress,
@@ -66,6 +67,11 @@ class ScormProvider:
         """Mint a launch URL for the attempt, registering it with the provider on first use."""
         raise NotImplementedError
 
+    def preview(self, package: PackageRef, viewer: LearnerRef, context: LaunchContext) -> Launch:
+        """Mint a launch URL that plays ``package`` for staff (``viewer``) with nothing
+        tracked as an attempt: no registration the LMS reads, no result it stores."""
+        raise ProviderNotConfigured(f"{self.verbose_name} cannot preview packages.")
+
     def fetch_progress(self, attempt: AttemptRef, *, quick: bool = False) -> Progress:
         """Read the attempt's current result from the provider. ``quick`` asks for one try
         with a short timeout, for a caller that must answer soon (a notification receiver)."""
@@ -87,6 +93,10 @@ class ScormProvider:
 
     def create_dispatch(self, package: PackageRef, request: DispatchRequest) -> RemoteDispatch:
         raise ProviderNotConfigured(f"{self.verbose_name} has no dispatches.")
+
+    def player_origins(self) -> list[str]:
+        """Origins the provider's players are framed from (the LMS pages' CSP allows them)."""
+        return []
 
     def check_connection(self) -> ConnectionCheck:
         """A cheap authenticated call, for the admin's connection check."""

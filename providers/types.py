@@ -134,6 +134,10 @@ class Progress:
     learner_id: str = ""
     package_remote_id: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: How many of the course's activities (SCOs, assets) are completed, of how many; None
+    #: when the source does not say.
+    activities_completed: int | None = None
+    activities_total: int | None = None
 
     @property
     def is_completed(self) -> bool:

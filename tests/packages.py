@@ -7,13 +7,15 @@ import zipfile
 
 _MANIFEST_2004 = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="com.example.two-activities" version="1"
-  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
+  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+  xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
   <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
   <organizations default="org">
     <organization identifier="org">
       <title>Two activities</title>
       <item identifier="act-a" identifierref="res-a"><title>Activity A</title></item>
       <item identifier="act-b" identifierref="res-b" parameters="?part=b"><title>Activity B</title></item>
+      <imsss:sequencing><imsss:controlMode choice="true" flow="true"/></imsss:sequencing>
     </organization>
   </organizations>
   <resources>

@@ -224,9 +224,29 @@ def _scos(
             mastery_score=_mastery_12(item) if scorm12 else _mastery_2004(delivered.get(name, {})),
             data_from_lms=_data_from_lms(item),
             position=position,
+            **(_scorm12_item(item) if scorm12 else {}),
         )
         for position, (name, (item, launch)) in enumerate(launches.items(), start=1)
     )
+
+
+#: adlcp:prerequisites is an AICC script of item identifiers; longer ones are not real.
+MAX_PREREQUISITES_LENGTH = 2000
+
+
+def _scorm12_item(item: Element) -> dict[str, str]:
+    """What a SCORM 1.2 item tells the run-time beyond its launch: prerequisites (the player
+    keeps an item unavailable until they are met) and its time limit."""
+    prerequisites = text(child(item, "prerequisites", ignore_case=True))
+    if len(prerequisites) > MAX_PREREQUISITES_LENGTH:
+        raise PackageRejected(
+            f"Item '{identifier(item)}' has prerequisites over {MAX_PREREQUISITES_LENGTH} characters."
+        )
+    return {
+        "prerequisites": prerequisites,
+        "max_time_allowed": text(child(item, "maxtimeallowed", ignore_case=True))[:20],
+        "time_limit_action": text(child(item, "timelimitaction", ignore_case=True))[:40],
+    }
 
 
 def _data_from_lms(item: Element) -> str:

@@ -17,6 +17,10 @@ class ScoInfo:
     mastery_score: float | None  # 0..1
     data_from_lms: str
     position: int  # 1-based, depth-first order in the default organisation
+    # SCORM 1.2 only (SCORM 2004 keeps these in its sequencing launch data):
+    prerequisites: str = ""  # adlcp:prerequisites, an AICC script over item identifiers
+    max_time_allowed: str = ""  # adlcp:maxtimeallowed, a CMITimespan
+    time_limit_action: str = ""  # adlcp:timelimitaction
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ FALLBACK_TOKEN_TTL_SECONDS: Final = 600
 #: Sessions without a top-level ``completion_status`` fall back to this SCORM 1.2 CMI key (A.4:
 #: Allure's own LMS reads it, defaulting to 1.2).
 SCORM12_STATUS_KEY: Final = "cmi.core.lesson_status"
+#: No preview endpoint is documented. A preview is a /launch under a user id no learner has
+#: (this prefix and the staff member's id) and a fresh session id the LMS never records: the
+#: session exists at AllureConnect, but its webhooks name no attempt of ours and are dropped.
+PREVIEW_USER_ID_PREFIX: Final = "lms-preview-"
 
 # Errors (A.7) ----------------------------------------------------------------------------------
 

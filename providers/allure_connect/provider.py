@@ -4,9 +4,11 @@ attempt's UUID as the ``session_id`` and the learner's external id as the ``user
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,6 +34,7 @@ from ..types import (
     ImportState,
     Launch,
     LaunchContext,
+    LearnerRef,
     Notification,
     PackageRef,
     Progress,
@@ -180,6 +183,25 @@ class AllureConnectProvider(ScormProvider):
             registered=True,
         )
 
+    def preview(self, package: PackageRef, viewer: LearnerRef, context: LaunchContext) -> Launch:
+        """A launch under a preview user and a session id made for it alone (assumptions)."""
+        if not package.remote_id:
+            raise LaunchUnavailable("This package is not ready on AllureConnect yet.")
+        minted_after = timezone.now()
+        try:
+            ticket = self.client.launch(
+                package.remote_id,
+                user_id=f"{api.PREVIEW_USER_ID_PREFIX}{viewer.id}",
+                session_id=str(uuid.uuid4()),
+            )
+        except ProviderNotFound as err:
+            raise LaunchUnavailable("AllureConnect no longer has this package.") from err
+        return Launch(
+            url=ticket.url,
+            expires_at=minted_after + timedelta(seconds=ticket.expires_in_seconds),
+            registered=False,
+        )
+
     def _confirm_session(self, attempt: AttemptRef) -> None:
         """Before resuming, find the attempt's session in the learner's session list (guide,
         Scenario 2). Our attempt id *is* the session id, so the list only confirms the session
@@ -239,6 +261,11 @@ class AllureConnectProvider(ScormProvider):
         return RemoteDispatch(
             id=remote.id, url=remote.dispatch_url, status=remote.status[:40], raw=remote.raw
         )
+
+    def player_origins(self) -> list[str]:
+        """Its players are served from the API's host."""
+        parts = urlsplit(settings.ALLURE_CONNECT_BASE_URL)
+        return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
     # Admin -----------------------------------------------------------------------------------
 

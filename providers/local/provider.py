@@ -1,7 +1,8 @@
 """The embedded default: the LMS unpacks, serves and tracks packages itself.
 
-The provider only mints launch tokens; the player pages, the content and the run-time commits
-are served by the ``playback`` app, which stores what the browser's run-time reports.
+The provider only mints launch tokens; the launcher page and the package's files are served on
+the content origin, and the session and commits by the ``playback`` app, which stores what the
+browser's run-time reports.
 """
 
 from __future__ import annotations
@@ -12,8 +13,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..base import ScormProvider
-from ..types import AttemptRef, ImportResult, ImportState, Launch, LaunchContext, PackageRef
-from .tokens import launch_token_create
+from ..exceptions import ProviderNotConfigured
+from ..types import (
+    AttemptRef,
+    ImportResult,
+    ImportState,
+    Launch,
+    LaunchContext,
+    LearnerRef,
+    PackageRef,
+)
+from .tokens import launch_token_create, preview_token_create
 
 
 class LocalProvider(ScormProvider):
@@ -38,8 +48,24 @@ class LocalProvider(ScormProvider):
             exit_url=context.exit_url,
             review=attempt.review,
         )
+        return self._launcher(context, token)
+
+    def preview(self, package: PackageRef, viewer: LearnerRef, context: LaunchContext) -> Launch:
+        token = preview_token_create(
+            package_id=package.id, viewer_id=viewer.id, exit_url=context.exit_url
+        )
+        return self._launcher(context, token)
+
+    @staticmethod
+    def _launcher(context: LaunchContext, token: str) -> Launch:
+        """The launcher page on the content origin, with the launch token in the URL's
+        fragment: browsers never send a fragment to a server, so it reaches no log."""
+        if not context.player_url:
+            raise ProviderNotConfigured(
+                "Package content has no origin of its own: set SCORM_CONTENT_ORIGIN."
+            )
         return Launch(
-            url=f"{context.player_url}{token}/",
+            url=f"{context.player_url}#{token}",
             expires_at=timezone.now() + timedelta(seconds=settings.SCORM_LAUNCH_TOKEN_MAX_AGE),
             registered=True,
         )

@@ -334,6 +334,26 @@ class ScormCloudClient(ApiClient):
             )
         return link
 
+    def preview_link(self, course_id: str, *, redirect_on_exit_url: str, expiry: int = 120) -> str:
+        """``POST /courses/{courseId}/preview``: a player URL that plays the course with no
+        registration, so nothing is tracked (the client's ``build_course_preview_launch_link``,
+        PreviewLaunchLinkRequestSchema). Changes nothing at SCORM Cloud: retried like a read."""
+        if expiry not in LAUNCH_LINK_EXPIRY_RANGE:
+            raise ValueError("SCORM Cloud launch links expire after 10 to 300 seconds.")
+        response = self.request(
+            "POST",
+            f"courses/{path_segment(course_id)}/preview",
+            json={"redirectOnExitUrl": redirect_on_exit_url, "expiry": expiry},
+            idempotent=True,
+        )
+        data = self.json(response)
+        link = data.get("launchLink") if isinstance(data, Mapping) else None
+        if not isinstance(link, str) or not link:
+            raise ProviderAPIError(
+                "SCORM Cloud did not return a preview link.", status=response.status_code
+            )
+        return link
+
 
 __all__ = [
     "Course",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -27,6 +28,7 @@ from ..types import (
     ImportState,
     Launch,
     LaunchContext,
+    LearnerRef,
     Notification,
     PackageRef,
     Progress,
@@ -142,6 +144,20 @@ class ScormCloudProvider(ScormProvider):
         # lives on, so there is nothing for the page to renew.
         return Launch(url=url, expires_at=None, registered=True)
 
+    def preview(self, package: PackageRef, viewer: LearnerRef, context: LaunchContext) -> Launch:
+        """SCORM Cloud's course preview: no registration, nothing tracked."""
+        if not package.remote_id:
+            raise LaunchUnavailable("This package is not ready on SCORM Cloud yet.")
+        try:
+            url = self.client.preview_link(
+                package.remote_id,
+                redirect_on_exit_url=context.exit_url,
+                expiry=self.launch_link_expiry,
+            )
+        except ProviderNotFound as err:
+            raise LaunchUnavailable("SCORM Cloud no longer has this package's course.") from err
+        return Launch(url=url, expires_at=None, registered=False)
+
     def _register(self, attempt: AttemptRef, *, results_url: str) -> None:
         """Create the attempt's registration; a duplicate is accepted only if it is ours."""
         package = attempt.package
@@ -202,10 +218,18 @@ class ScormCloudProvider(ScormProvider):
         if not attempt.registered:
             return normalise_progress()  # never launched: SCORM Cloud has nothing yet
         client = self.quick_client if quick else self.client
-        return registration_progress(client.get_registration(attempt.id, include_runtime=False))
+        registration = client.get_registration(
+            attempt.id, include_runtime=False, include_child_results=True
+        )
+        return registration_progress(registration)
 
     def read_notification(self, notification: Notification) -> str | None:
         return postback_registration_id(notification)
+
+    def player_origins(self) -> list[str]:
+        """Its players are served from the API's host."""
+        parts = urlsplit(settings.SCORM_CLOUD_BASE_URL)
+        return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
     # Admin -----------------------------------------------------------------------------------
 

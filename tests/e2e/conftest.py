@@ -50,3 +50,82 @@ def sign_in(page, live_server) -> Callable[[str, str], None]:
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return _sign_in
+
+
+SCREENS = os.environ.get("E2E_SCREENSHOTS_DIR", "")
+
+
+@pytest.fixture
+def screenshot(page) -> Callable[..., None]:
+    """``screenshot(name, other_page=None)``: the full page as ``<name>.png`` in
+    ``E2E_SCREENSHOTS_DIR``, when set (for looking at the screens a test went through)."""
+
+    def _shoot(name: str, target=None) -> None:
+        if SCREENS:
+            os.makedirs(SCREENS, exist_ok=True)
+            shot = os.path.join(SCREENS, f"{name}.png")
+            (target or page).screenshot(path=shot, full_page=True)
+
+    return _shoot
+
+
+@pytest.fixture
+def admin_signed_in(page, live_server, sign_in):
+    """A superuser signed in through the login form (the admin shares the site's session)."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(
+        username="ada", first_name="Ada", last_name="Admin", is_staff=True, is_superuser=True
+    )
+    sign_in(user.username)
+    return user
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "browser_errors_expected(*texts): the test provokes console errors on purpose (forged "
+        "tokens, failing providers); problems containing one of the texts are let through (all, "
+        "when no text is given)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def browser_problems(request, page):
+    """Zero alert dialogs and zero console errors is the bar, in every frame of every page of
+    the test's browser context. A confirm() or prompt() of content is a question to the learner,
+    not an error: it is answered "OK" (a test may answer otherwise by setting
+    ``page.dialog_answer = False`` first). What happened is in ``page.browser_problems``."""
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        auditing = getattr(message.page, "auditing", False)
+        if auditing and "Applying inline style violates" in message.text:
+            return  # axe-core's own measuring (tests/e2e/accessibility.py), not the page's
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def on_dialog(dialog) -> None:
+        if dialog.type == "alert":
+            problems.append(f"alert dialog: {dialog.message}")
+            dialog.dismiss()
+        elif dialog.type == "beforeunload" or getattr(dialog.page, "dialog_answer", True):
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    def watch(target) -> None:
+        target.on("console", on_console)
+        target.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        target.on("dialog", on_dialog)
+
+    watch(page)
+    page.context.on("page", watch)
+    page.browser_problems = problems
+    yield problems
+    expected = request.node.get_closest_marker("browser_errors_expected")
+    if expected is not None and not expected.args:
+        return
+    allowed = expected.args if expected is not None else ()
+    unexpected = [p for p in problems if not any(text in p for text in allowed)]
+    assert unexpected == [], "\n".join(unexpected)

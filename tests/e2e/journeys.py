@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from playwright.sync_api import FrameLocator, Page, expect
 
@@ -38,7 +39,7 @@ def play_remote(page: Page, live_server, course) -> None:
 
 def content(page: Page):
     """The SCO's frame, inside the local player's frame, inside the player page."""
-    return page.frame_locator("#player-frame").frame_locator("#sco-frame")
+    return page.frame_locator("#player-frame").frame_locator("iframe.sco-frame")
 
 
 def play(page: Page, live_server, course) -> None:
@@ -57,3 +58,35 @@ def answer_quiz(page: Page, slug: str, *, wrong: int = 0) -> None:
         else:
             group.get_by_label(answer, exact=True).click()
     sco.get_by_role("button", name="Submit answers").click()
+
+
+def play_safe_passwords_through(
+    page: Page, base_url: str, *, midway: Callable[[], None] = lambda: None
+) -> None:
+    """Play the SCORM 1.2 demo course ``safe-passwords`` at ``base_url`` from Play to its
+    result, every answer right: two page turns (each commits), then ``midway()``, then the
+    last page turn and the quiz. The multi-server test (tests/ops/test_multi_server.py)
+    plays through this one function: the player's protocol lives here, not there."""
+    page.goto(f"{base_url}/learn/courses/safe-passwords/")
+    page.get_by_role("button", name=re.compile(r"^Play")).click()
+    page.wait_for_url(PLAYER_URL)
+    sco = content(page)
+    count = sco.locator("#page-count")  # written once the course has started
+    expect(count).to_have_text(re.compile(r"^Page 1 of \d+$"))
+    for number in (2, 3):
+        with page.expect_response(lambda answer: "/commit" in answer.url):
+            sco.get_by_role("button", name="Next").click()  # each page change commits
+        expect(count).to_have_text(re.compile(rf"^Page {number} of"))
+    midway()
+    sco.get_by_role("button", name="Next").click()
+    for question, answer in DEMO_ANSWERS["safe-passwords"].items():
+        sco.locator("fieldset", has_text=question).get_by_label(answer, exact=True).click()
+    sco.get_by_role("button", name="Submit answers").click()
+    expect(sco.get_by_text("Your score: 100%")).to_be_visible()
+
+
+def leave_course(page: Page) -> None:
+    """The content's own "Save and exit": the session ends and our exit page loads in the
+    player's frame. The panel then settles on the session's last commit and stops."""
+    content(page).get_by_role("button", name="Save and exit").click()
+    expect(player(page).get_by_text("You have left the course")).to_be_visible()

@@ -192,6 +192,8 @@ def test_final_score_arrives_by_polling_alone(
     assert_attempt_completed(attempt, allure)
 
 
+# The fake player refuses the bare URL (401) and, being a fake, has no favicon.
+@pytest.mark.browser_errors_expected("401 (UNAUTHORIZED)", "/favicon.ico")
 def test_the_launch_url_is_minted_per_load_and_worthless_without_its_token(
     page: Page, live_server, sign_in, learner_in_allure_course, allure
 ):
@@ -297,6 +299,7 @@ SERVICE_UNAVAILABLE = (
         (_rotated_key, SERVICE_UNAVAILABLE),
     ],
 )
+@pytest.mark.browser_errors_expected("502 (Bad Gateway)")  # the failed launch's page
 def test_a_launch_failure_is_shown_and_play_can_be_retried(
     page: Page, live_server, sign_in, learner_in_allure_course, allure, settings, fault, explained
 ):

@@ -31,7 +31,7 @@ def player(page: Page):
 
 
 def sco(page: Page):
-    return player(page).frame_locator("#sco-frame")
+    return player(page).frame_locator("iframe.sco-frame")
 
 
 def play(page: Page, live_server, course):
@@ -48,7 +48,7 @@ def test_contents_and_navigation_lead_through_both_activities(
 
     contents = player(page).get_by_role("navigation", name="Course contents")
     expect(contents.get_by_role("button", name="Activity A")).to_have_attribute(
-        "aria-current", "true"
+        "aria-current", "step"
     )
     expect(sco(page).get_by_role("heading")).to_have_text("Activity A")
 
@@ -57,7 +57,7 @@ def test_contents_and_navigation_lead_through_both_activities(
     expect(sco(page).get_by_role("heading")).to_have_text("Activity B")
     expect(sco(page).locator("#query")).to_have_text("query: ?part=b")  # the item's parameters
     expect(contents.get_by_role("button", name="Activity B")).to_have_attribute(
-        "aria-current", "true"
+        "aria-current", "step"
     )
 
     sco(page).get_by_role("button", name="Finish and leave").click()
@@ -74,12 +74,12 @@ def test_the_learners_place_is_kept(page: Page, live_server, sign_in, course_and
     play(page, live_server, course)
     expect(sco(page).get_by_role("heading")).to_have_text("Activity A")
 
-    player(page).get_by_role("button", name="Next activity").click()
+    player(page).get_by_role("button", name="Continue").click()
     expect(sco(page).get_by_role("heading")).to_have_text("Activity B")
     expect(sco(page).locator("#entry")).to_have_text("entry: ab-initio")
     # Activity A was left unfinished: it suspended on unload and committed.
     attempt = Attempt.objects.get(enrollment__learner__user=user)
-    expect(player(page).get_by_role("button", name="Previous activity")).to_be_enabled()
+    expect(player(page).get_by_role("button", name="Previous")).to_be_enabled()
 
     page.goto(f"{live_server.url}/learn/")  # leave the player
     play(page, live_server, course)

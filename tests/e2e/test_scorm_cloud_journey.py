@@ -288,6 +288,7 @@ def _credentials_rejected(cloud: FakeScormCloud, settings) -> Callable[[], None]
     return fix
 
 
+@pytest.mark.browser_errors_expected("502 (Bad Gateway)")  # the failed launch's page
 @pytest.mark.parametrize("fault", [_server_error, _credentials_rejected])
 def test_a_provider_failure_is_shown_and_play_can_be_retried(
     page: Page, live_server, sign_in, learner_in_cloud_course, cloud, settings, fault
@@ -319,6 +320,7 @@ def test_a_provider_failure_is_shown_and_play_can_be_retried(
     assert Attempt.objects.filter(enrollment__learner__user=user).count() == 1
 
 
+@pytest.mark.browser_errors_expected("502 (Bad Gateway)")  # the failed launch's page
 def test_a_provider_failure_is_explained_in_the_learners_words(
     page: Page, live_server, sign_in, learner_in_cloud_course, cloud, settings
 ):

@@ -216,6 +216,7 @@ class FakeScormCloud:
         self.jobs: dict[str, ImportJob] = {}
         self.registrations: dict[str, Registration] = {}
         self.launch_tokens: dict[str, LaunchToken] = {}
+        self.previews: list[str] = []  # course ids a preview link was made for
         self.exchanges: list[Exchange] = []
         self.postbacks: list[PostbackDelivery] = []
         self.forbidden: list[Exchange] = []
@@ -236,6 +237,12 @@ class FakeScormCloud:
                     endpoint="import_job",
                 ),
                 Rule(f"{API_PREFIX}/courses/<course_id>", methods=["GET"], endpoint="course"),
+                Rule(
+                    f"{API_PREFIX}/courses/<course_id>/preview",
+                    methods=["POST"],
+                    endpoint="course_preview",
+                ),
+                Rule("/fake-preview/<course_id>", methods=["GET"], endpoint="preview_player"),
                 Rule(
                     f"{API_PREFIX}/registrations", methods=["POST"], endpoint="create_registration"
                 ),
@@ -622,6 +629,27 @@ class FakeScormCloud:
             )
         return _json(
             {"launchLink": f"{self.url}/fake-player/{reg_id}?launchToken={token}&culture=en"}
+        )
+
+    def _on_course_preview(self, request: Request, exchange: Exchange, course_id: str) -> Response:
+        """``POST /courses/{courseId}/preview`` (PreviewLaunchLinkRequestSchema): a launch link
+        that plays the course with no registration; nothing is tracked."""
+        body = exchange.json_body
+        if not isinstance(body, dict) or not isinstance(body.get("redirectOnExitUrl"), str):
+            return _json({"message": "redirectOnExitUrl is required"}, 400)
+        expiry = body.get("expiry", 120)
+        if not isinstance(expiry, int) or not 10 <= expiry <= 300:
+            return _json({"message": "expiry must be between 10 and 300 seconds"}, 400)
+        with self._lock:
+            if course_id not in self.courses:
+                return _json({"message": f"Could not find course [{course_id}]"}, 404)
+            token = secrets.token_urlsafe(16)
+            self.previews.append(course_id)
+        return _json({"launchLink": f"{self.url}/fake-preview/{course_id}?launchToken={token}"})
+
+    def _on_preview_player(self, request: Request, exchange: Exchange, course_id: str) -> Response:
+        return _html(
+            "Preview", f"<p>Fake SCORM Cloud preview of <code>{escape(course_id)}</code>.</p>"
         )
 
     def _on_reset(self, request: Request, exchange: Exchange, reg_id: str) -> Response:

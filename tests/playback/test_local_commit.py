@@ -1,31 +1,44 @@
-"""The local run-time's server side: what the API starts from, commits, ordering, rollup."""
+"""The local run-time's commits, server side: what is stored, in what order, and when a launch
+may no longer write."""
 
 from __future__ import annotations
 
 import pytest
 
 from courses.models import Package, Sco
-from enrollments.refs import learner_ref
-from playback.models import ActivityState
-from playback.selectors import (
-    attempt_activity_records,
-    attempt_current_activity,
-    package_activities,
-)
-from playback.services import StaleCommit, local_commit
-from providers.local.runtime import InvalidCommit, initial_data
+from enrollments.models import Attempt
+from playback.models import ActivityState, AttemptRuntime, LearnerGlobalState
+from playback.selectors import attempt_current_activity
+from playback.services import LaunchClosed, StaleCommit, local_commit
+from providers.local.runtime import InvalidCommit
 from providers.local.tokens import LaunchClaims
 from tests.factories import AttemptFactory, PackageFactory
 
 pytestmark = pytest.mark.django_db
 
 
+def _package(standard: str, identifiers: tuple[str, ...] = ("sco1",), **sequencing) -> Package:
+    package = PackageFactory(standard=standard, sequencing=sequencing)
+    for position, identifier in enumerate(identifiers):
+        Sco.objects.create(
+            package=package,
+            position=position,
+            identifier=identifier,
+            href=f"{identifier}.html",
+            mastery_score=0.8 if standard == Package.Standard.SCORM_12 else None,
+        )
+    return package
+
+
 @pytest.fixture
-def attempt12():
-    package = PackageFactory(standard=Package.Standard.SCORM_12)
-    Sco.objects.create(
-        package=package, position=0, identifier="sco1", href="index.html", mastery_score=0.8
-    )
+def attempt12() -> Attempt:
+    package = _package(Package.Standard.SCORM_12)
+    return AttemptFactory(enrollment__course=package.course, package=package)
+
+
+@pytest.fixture
+def attempt2004() -> Attempt:
+    package = _package(Package.Standard.SCORM_2004_4, ("a", "b"))
     return AttemptFactory(enrollment__course=package.course, package=package)
 
 
@@ -39,30 +52,19 @@ def claims(attempt, launch=1, review=False):
     )
 
 
-def commit(attempt, sequence, cmi, launch=1, sco="sco1", review=False):
+def commit(attempt, sequence, changes=None, *, launch=1, activity="sco1", review=False, **extra):
     return local_commit(
         claims=claims(attempt, launch, review),
-        payload={"sco": sco, "sequence": sequence, "cmi": cmi},
+        payload={"activity": activity, "sequence": sequence, "changes": changes or {}, **extra},
     )
 
 
-def stored(attempt, sco="sco1") -> dict:
-    """The CMI the run-time stored for one SCO of the attempt ({} when none)."""
-    state = ActivityState.objects.filter(attempt=attempt, activity=sco).first()
+def stored(attempt, activity="sco1") -> dict:
+    state = ActivityState.objects.filter(attempt=attempt, activity=activity).first()
     return state.cmi if state else {}
 
 
-def initial(attempt, sco="sco1", review=False) -> dict:
-    return initial_data(
-        scorm12=attempt.package.is_scorm12,
-        activity=package_activities(package=attempt.package)[sco],
-        record=attempt_activity_records(attempt=attempt).get(sco),
-        learner=learner_ref(attempt.enrollment.learner),
-        review=review,
-    )
-
-
-def test_a_commit_stores_cmi_and_updates_the_normalised_result(attempt12):
+def test_a_commit_stores_its_changes_and_the_rolled_up_result(attempt12):
     commit(
         attempt12,
         1,
@@ -71,7 +73,7 @@ def test_a_commit_stores_cmi_and_updates_the_normalised_result(attempt12):
             "cmi.core.score.raw": "85",
             "cmi.core.score.max": "100",
             "cmi.core.session_time": "0000:01:30.00",
-            "cmi.interactions": [],
+            "cmi.interactions": {},
         },
     )
     attempt12.refresh_from_db()
@@ -82,62 +84,167 @@ def test_a_commit_stores_cmi_and_updates_the_normalised_result(attempt12):
     )
     assert attempt12.seconds_tracked == 90
     assert stored(attempt12)["cmi.core.lesson_status"] == "passed"
+    assert "cmi.interactions" not in stored(attempt12)  # an empty collection is no value
     assert not attempt12.is_open
     assert attempt12.completed_at is not None
 
 
+def test_changes_are_merged_into_what_is_stored(attempt12):
+    commit(attempt12, 1, {"cmi.core.lesson_location": "p1", "cmi.suspend_data": "x" * 64_000})
+    commit(attempt12, 2, {"cmi.core.lesson_location": "p2"})
+    assert stored(attempt12)["cmi.core.lesson_location"] == "p2"
+    assert len(stored(attempt12)["cmi.suspend_data"]) == 64_000
+
+
 def test_a_stale_commit_is_refused_and_changes_nothing(attempt12):
     commit(attempt12, 2, {"cmi.core.lesson_status": "passed"})
-    with pytest.raises(StaleCommit):
-        commit(attempt12, 1, {"cmi.core.lesson_status": "incomplete"})
-    with pytest.raises(StaleCommit):
-        commit(attempt12, 2, {"cmi.core.lesson_status": "incomplete"})
+    for sequence in (1, 2):
+        with pytest.raises(StaleCommit):
+            commit(attempt12, sequence, {"cmi.core.lesson_status": "incomplete"})
     attempt12.refresh_from_db()
     assert stored(attempt12)["cmi.core.lesson_status"] == "passed"
-    assert (attempt12.commit_launch, attempt12.commit_sequence) == (1, 2)
+    runtime = AttemptRuntime.objects.get(attempt=attempt12)
+    assert (runtime.commit_launch, runtime.commit_sequence) == (1, 2)
+
+
+def test_a_commit_without_a_result_still_orders_later_ones(attempt2004):
+    """Most SCORM 2004 commits carry no result (a bookmark); the order must move on anyway, or
+    a late commit with an older result would be taken."""
+    passed = {"completion": "completed", "success": "passed", "scaled": 0.9}
+    commit(attempt2004, 5, {"cmi.location": "p9"}, activity="a", result=passed)
+    commit(attempt2004, 6, {"cmi.location": "p10"}, activity="a")
+    with pytest.raises(StaleCommit):
+        commit(
+            attempt2004,
+            6,
+            activity="a",
+            result={"completion": "incomplete", "success": "failed", "scaled": 0.1},
+        )
+    attempt2004.refresh_from_db()
+    assert (attempt2004.success, attempt2004.score_scaled) == ("passed", 0.9)
+    assert stored(attempt2004, "a")["cmi.location"] == "p10"
+
+
+def test_a_bookmark_commit_touches_no_result_and_few_rows(
+    attempt2004, django_assert_max_num_queries
+):
+    """The commit is a hot path: a commit that changes no result does not take the enrolment's
+    lock nor rewrite the gradebook row, and its package costs no query once read."""
+    result = {"completion": "incomplete", "success": "unknown", "scaled": None}
+    commit(attempt2004, 1, {"cmi.location": "p1"}, activity="a", result=result)
+    before = Attempt.objects.values().get(pk=attempt2004.pk)
+    with django_assert_max_num_queries(9) as queries:  # 7, and the savepoint pair
+        commit(attempt2004, 2, {"cmi.location": "p2"}, activity="a", result=result)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in sqls if 'FROM "enrollments_enrollment"' in sql]  # no writer lock
+    assert not [sql for sql in sqls if sql.startswith('UPDATE "enrollments_')]
+    assert Attempt.objects.values().get(pk=attempt2004.pk) == before
+    assert stored(attempt2004, "a")["cmi.location"] == "p2"
 
 
 def test_a_newer_launch_wins_over_a_late_commit_of_an_older_one(attempt12):
     commit(attempt12, 1, {"cmi.core.lesson_location": "page-4"}, launch=2)
     with pytest.raises(StaleCommit):
         commit(attempt12, 50, {"cmi.core.lesson_location": "page-1"}, launch=1)
+    assert stored(attempt12)["cmi.core.lesson_location"] == "page-4"
 
 
-def test_session_times_add_up_across_launches(attempt12):
-    commit(
-        attempt12,
-        1,
-        {"cmi.core.session_time": "0000:01:00.00", "cmi.core.lesson_status": "incomplete"},
-    )
-    commit(
-        attempt12,
-        2,
-        {"cmi.core.session_time": "0000:02:00.00", "cmi.core.lesson_status": "incomplete"},
-    )
-    commit(
-        attempt12,
-        1,
-        {"cmi.core.session_time": "0000:00:30.00", "cmi.core.lesson_status": "incomplete"},
-        launch=2,
-    )
+def test_session_times_add_up_across_deliveries_and_launches(attempt12):
+    def times(sequence, session, **extra):
+        commit(
+            attempt12,
+            sequence,
+            {"cmi.core.session_time": session, "cmi.core.lesson_status": "incomplete"},
+            **extra,
+        )
+
+    times(1, "0000:01:00.00", delivery=1)
+    times(2, "0000:02:00.00", delivery=1)  # the same session, later: replaces its time
+    times(3, "0000:00:30.00", delivery=2)  # a revisit in the same launch: a new session
+    times(1, "0000:00:10.00", launch=2, delivery=1)
     attempt12.refresh_from_db()
-    assert attempt12.seconds_tracked == 150  # 2 minutes in launch 1 + 30 s in launch 2
+    assert attempt12.seconds_tracked == 160
+
+
+def test_an_ended_launch_takes_no_more_commits(attempt12):
+    commit(attempt12, 1, {"cmi.core.lesson_status": "incomplete"}, end=True)
+    before = Attempt.objects.values().get(pk=attempt12.pk)
+    with pytest.raises(LaunchClosed):
+        commit(attempt12, 2, {"cmi.core.lesson_status": "passed"})
+    assert Attempt.objects.values().get(pk=attempt12.pk) == before
+    assert stored(attempt12)["cmi.core.lesson_status"] == "incomplete"
+    commit(attempt12, 1, {"cmi.core.lesson_location": "p2"}, launch=2)  # a new launch may
+
+
+def test_an_old_launch_cannot_reopen_an_attempt_closed_in_a_later_one(attempt12):
+    """An old token of a finished attempt turned failed into passed: no more."""
+    commit(attempt12, 1, {"cmi.core.lesson_status": "incomplete"}, launch=1)
+    commit(attempt12, 1, {"cmi.core.lesson_status": "failed"}, launch=2)
+    attempt12.refresh_from_db()
+    assert (attempt12.is_open, attempt12.success) == (False, "failed")
+    with pytest.raises(LaunchClosed):
+        commit(attempt12, 99, {"cmi.core.lesson_status": "passed"}, launch=1)
+    # The launch that closed it goes on writing (its last data, session time...).
+    commit(attempt12, 2, {"cmi.core.session_time": "0000:00:05.00"}, launch=2)
+    attempt12.refresh_from_db()
+    assert attempt12.success == "failed"
+
+
+def test_an_attempt_closed_for_a_new_one_takes_no_commits(attempt12):
+    Attempt.objects.filter(pk=attempt12.pk).update(is_open=False)
+    with pytest.raises(LaunchClosed):
+        commit(attempt12, 1, {"cmi.core.lesson_status": "passed"})
+    assert not ActivityState.objects.exists()
+
+
+def test_review_launches_record_nothing(attempt12):
+    commit(attempt12, 1, {"cmi.core.lesson_status": "failed"}, review=True)
+    attempt12.refresh_from_db()
+    assert not ActivityState.objects.exists()
+    assert attempt12.completion == "unknown"
 
 
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
         ([], "not a JSON object"),
-        ({"sequence": 1, "cmi": {}}, "names no SCO"),
-        ({"sco": "sco1", "cmi": {}}, "no sequence"),
-        ({"sco": "sco1", "sequence": 1, "cmi": "x"}, "missing or too large"),
-        ({"sco": "sco1", "sequence": 1, "cmi": {"evil.key": "1"}}, "Unknown data model element"),
+        ({"sequence": 1}, "names no activity"),
+        ({"activity": "sco1"}, "sequence number"),
+        ({"activity": "sco1", "sequence": 0}, "sequence number"),
+        ({"activity": "sco1", "sequence": 10**20}, "sequence number"),
+        ({"activity": "sco1", "sequence": 2**31}, "sequence number"),
+        ({"activity": "sco1", "sequence": True}, "sequence number"),
+        ({"activity": "sco1", "sequence": 1, "delivery": -1}, "delivery number"),
+        ({"activity": "sco1", "sequence": 1, "changes": "x"}, "missing or too large"),
+        ({"activity": "sco1", "sequence": 1, "changes": {"evil.key": "1"}}, "Unknown data model"),
         (
-            {"sco": "sco1", "sequence": 1, "cmi": {"cmi.core.lesson_status": {"a": 1}}},
+            {"activity": "sco1", "sequence": 1, "changes": {"cmi.core.lesson_status": [1]}},
             "single value",
         ),
-        ({"sco": "sco1", "sequence": 1, "cmi": {"cmi.suspend_data": "x" * 64_001}}, "64000"),
-        ({"sco": "nope", "sequence": 1, "cmi": {}}, "not in this package"),
+        (
+            {"activity": "sco1", "sequence": 1, "changes": {"cmi.suspend_data": "x" * 64_001}},
+            "64000",
+        ),
+        (
+            {"activity": "sco1", "sequence": 1, "changes": {"cmi.core.score.raw": float("inf")}},
+            "finite",
+        ),
+        (
+            {
+                "activity": "sco1",
+                "sequence": 1,
+                "changes": {"cmi.core.session_time": "9999:00:00.00"},
+            },
+            "at most a year",
+        ),
+        ({"activity": "nope", "sequence": 1}, "not in this package"),
+        ({"activity": "sco1", "sequence": 1, "state": 5}, "sequencing state"),
+        ({"activity": "sco1", "sequence": 1, "result": {"completion": "done"}}, "unknown status"),
+        (
+            {"activity": "sco1", "sequence": 1, "result": {"scaled": float("nan")}},
+            "finite",
+        ),
+        ({"activity": "sco1", "sequence": 1, "result": {"scaled": 7}}, "between -1 and 1"),
     ],
 )
 def test_malformed_commits_are_refused_and_change_nothing(attempt12, payload, message):
@@ -148,87 +255,73 @@ def test_malformed_commits_are_refused_and_change_nothing(attempt12, payload, me
     assert attempt12.commit_sequence == 0
 
 
-def test_suspend_data_of_64000_characters_is_kept(attempt12):
-    commit(attempt12, 1, {"cmi.suspend_data": "x" * 64_000})
-    attempt12.refresh_from_db()
-    assert len(stored(attempt12)["cmi.suspend_data"]) == 64_000
-
-
-def test_review_launches_record_nothing(attempt12):
-    commit(attempt12, 1, {"cmi.core.lesson_status": "failed"}, review=True)
-    attempt12.refresh_from_db()
-    assert not ActivityState.objects.exists()
-    assert attempt12.completion == "unknown"
-
-
-def test_initial_data_resumes_after_a_suspend(attempt12):
-    commit(
-        attempt12,
-        1,
-        {
-            "cmi.core.lesson_location": "page-3",
-            "cmi.suspend_data": '{"visited": [1, 2, 3]}',
-            "cmi.core.exit": "suspend",
-            "cmi.core.session_time": "0000:00:42.00",
-            "cmi.core.student_id": "forged",
-        },
-    )
-    attempt12.refresh_from_db()
-    data = initial(attempt12)
-    assert data["cmi.core.entry"] == "resume"
-    assert data["cmi.core.lesson_location"] == "page-3"
-    assert data["cmi.suspend_data"] == '{"visited": [1, 2, 3]}'
-    assert data["cmi.core.total_time"] == "0000:00:42.00"
-    assert (
-        data["cmi.core.student_id"] == attempt12.enrollment.learner.external_id
-    )  # the LMS's, not the stored one
-    assert data["cmi.student_data.mastery_score"] == "80"
-    assert "cmi.core.exit" not in data
-    assert "cmi.core.session_time" not in data
-
-
-def test_initial_data_of_a_first_launch(attempt12):
-    data = initial(attempt12, review=True)
-    assert (data["cmi.core.entry"], data["cmi.core.lesson_mode"], data["cmi.core.credit"]) == (
-        "ab-initio",
-        "review",
-        "no-credit",
-    )
-
-
-def test_initial_data_2004_uses_2004_names():
-    package = PackageFactory(standard=Package.Standard.SCORM_2004_4)
-    Sco.objects.create(
-        package=package, position=0, identifier="s", href="i.html", mastery_score=0.7
-    )
+def test_an_overflowing_session_time_is_refused():
+    """Seconds that overflow a float (PT15…0S) would make every sum infinite."""
+    package = _package(Package.Standard.SCORM_2004_4, ("a",))
     attempt = AttemptFactory(enrollment__course=package.course, package=package)
-    data = initial(attempt, "s")
-    assert (data["cmi.entry"], data["cmi.mode"], data["cmi.scaled_passing_score"]) == (
-        "ab-initio",
-        "normal",
-        "0.7",
-    )
-    assert data["cmi.total_time"] == "PT0H0M0S"
+    with pytest.raises(InvalidCommit, match="at most a year"):
+        commit(attempt, 1, {"cmi.session_time": "PT15" + "0" * 400 + "S"}, activity="a")
+    assert Attempt.objects.get(pk=attempt.pk).seconds_tracked == 0
 
 
-def test_multi_sco_rollup():
-    package = PackageFactory(standard=Package.Standard.SCORM_2004_4)
-    for position, identifier in enumerate(["a", "b"]):
-        Sco.objects.create(
-            package=package, position=position, identifier=identifier, href=f"{identifier}.html"
-        )
-    Sco.objects.create(package=package, position=2, identifier="asset", href="x.pdf", is_sco=False)
-    attempt = AttemptFactory(enrollment__course=package.course, package=package)
-
+def test_scorm_2004_stores_the_roots_rolled_up_result(attempt2004):
     commit(
-        attempt,
+        attempt2004,
         1,
-        {
-            "cmi.completion_status": "completed",
-            "cmi.success_status": "passed",
-            "cmi.score.scaled": "0.9",
-        },
-        sco="a",
+        {"cmi.completion_status": "completed", "cmi.session_time": "PT30S"},
+        activity="a",
+        result={"completion": "incomplete", "success": "unknown", "scaled": None},
+        state='{"version": "1.0"}',
+    )
+    attempt2004.refresh_from_db()
+    assert (attempt2004.completion, attempt2004.success) == ("incomplete", "unknown")
+    assert AttemptRuntime.objects.get(attempt=attempt2004).sequencing == '{"version": "1.0"}'
+    commit(
+        attempt2004,
+        2,
+        {"cmi.completion_status": "completed", "cmi.session_time": "PT45S"},
+        activity="b",
+        result={"completion": "completed", "success": "passed", "scaled": 0.75},
+    )
+    attempt2004.refresh_from_db()
+    assert (attempt2004.completion, attempt2004.success, attempt2004.score_scaled) == (
+        "completed",
+        "passed",
+        0.75,
+    )
+    assert attempt2004.seconds_tracked == 75  # every activity's sessions
+    assert attempt_current_activity(attempt=attempt2004) == "b"
+    # The state not sent again is kept.
+    assert AttemptRuntime.objects.get(attempt=attempt2004).sequencing == '{"version": "1.0"}'
+
+
+def test_global_objectives_and_shared_data_are_kept_per_learner(attempt2004):
+    globals_ = {
+        "objectives": {"obj-1": {"id": "obj-1", "satisfiedStatus": True}},
+        "data": {"notes": "hello"},
+    }
+    commit(attempt2004, 1, activity="a", globals=globals_)
+    learner = attempt2004.enrollment.learner
+    assert {
+        (g.kind, g.key): g.value for g in LearnerGlobalState.objects.filter(learner=learner)
+    } == {
+        ("objective", "obj-1"): {"id": "obj-1", "satisfiedStatus": True},
+        ("data", "notes"): {"value": "hello"},
+    }
+
+
+def test_objectives_not_global_to_system_stay_with_the_attempt():
+    package = _package(Package.Standard.SCORM_2004_4, ("a",), objectivesGlobalToSystem=False)
+    attempt = AttemptFactory(enrollment__course=package.course, package=package)
+    commit(attempt, 1, activity="a", globals={"objectives": {"o": {"id": "o"}}, "data": {}})
+    assert not LearnerGlobalState.objects.exists()
+
+
+def test_scorm_12_multi_sco_rollup():
+    package = _package(Package.Standard.SCORM_12, ("a", "b"))
+    attempt = AttemptFactory(enrollment__course=package.course, package=package)
+    commit(
+        attempt, 1, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"}, activity="a"
     )
     attempt.refresh_from_db()
     assert (attempt.completion, attempt.success, attempt.score_scaled) == (
@@ -236,18 +329,36 @@ def test_multi_sco_rollup():
         "unknown",
         0.9,
     )
-    assert attempt_current_activity(attempt=attempt) == "a"
-
+    assert (attempt.activities_completed, attempt.activities_total) == (1, 2)
     commit(
-        attempt,
-        2,
-        {
-            "cmi.completion_status": "completed",
-            "cmi.success_status": "passed",
-            "cmi.score.scaled": "0.7",
-        },
-        sco="b",
+        attempt, 2, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "70"}, activity="b"
     )
     attempt.refresh_from_db()
     assert (attempt.completion, attempt.success) == ("completed", "passed")
     assert attempt.score_scaled == pytest.approx(0.8)
+    assert (attempt.activities_completed, attempt.activities_total) == (2, 2)
+
+
+def test_scorm_2004_activity_counts_come_from_sequencing(attempt2004):
+    result = {"completion": "incomplete", "activities": {"completed": 1, "total": 2}}
+    commit(attempt2004, 1, activity="a", result=result)
+    attempt2004.refresh_from_db()
+    assert (attempt2004.activities_completed, attempt2004.activities_total) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"completed": 3, "total": 2},
+        {"completed": -1, "total": 2},
+        {"completed": "1", "total": 2},
+        {"completed": True, "total": 2},
+        {"completed": 1, "total": 10**9},
+        [1, 2],
+    ],
+)
+def test_absurd_activity_counts_are_refused(attempt2004, counts):
+    with pytest.raises(InvalidCommit, match="activity counts"):
+        commit(attempt2004, 1, activity="a", result={"activities": counts})
+    attempt2004.refresh_from_db()
+    assert attempt2004.activities_total is None

@@ -35,6 +35,7 @@ USED_OPERATIONS = {
     "create_registration",
     "get_registration_progress",
     "build_registration_launch_link",
+    "build_course_preview_launch_link",
 }
 #: Our client's public methods. A new one must be added here, and so get contract-checked.
 CLIENT_METHODS = {
@@ -45,6 +46,7 @@ CLIENT_METHODS = {
     "create_registration",
     "get_registration",
     "launch_link",
+    "preview_link",
 }
 
 
@@ -102,6 +104,9 @@ def exercised(db, scorm_cloud: FakeScormCloud, settings) -> FakeScormCloud:
         client.get_registration("no-such-registration")
     with suppress(ProviderNotFound):
         client.launch_link("no-such-registration", redirect_on_exit_url="https://lms.example/exit/")
+    client.preview_link(package.remote_id, redirect_on_exit_url="https://lms.example/exit/")
+    with suppress(ProviderNotFound):
+        client.preview_link("no-such-course", redirect_on_exit_url="https://lms.example/exit/")
     with suppress(ProviderAuthError):
         ScormCloudClient(scorm_cloud.api_url, app_id="wrong", secret_key="wrong").ping()  # 401
     return scorm_cloud
@@ -139,7 +144,11 @@ def test_json_bodies_deserialize_into_the_official_request_models(exercised):
         assert schema_errors(exchange.json_body, operation.body_type) == []
         official_deserialize(exchange.json_body, operation.body_type)
         checked.add(operation.body_type)
-    assert checked == {"CreateRegistrationSchema", "LaunchLinkRequestSchema"}
+    assert checked == {
+        "CreateRegistrationSchema",
+        "LaunchLinkRequestSchema",
+        "PreviewLaunchLinkRequestSchema",
+    }
 
 
 def test_multipart_parts_are_official(exercised):

@@ -338,3 +338,29 @@ def test_postback_route_is_mounted_where_the_ssl_exemption_expects_it(settings):
     url = reverse("playback:notification", kwargs={"provider": "scorm_cloud"})
     assert url == "/hooks/scorm_cloud/"
     assert re.match(r"^hooks/", url.lstrip("/"))  # SECURE_REDIRECT_EXEMPT in production
+
+
+def test_activity_counts_are_the_completed_leaves_of_the_activity_tree():
+    """``activityDetails`` (ActivityResultSchema, read with includeChildResults): clusters are
+    not counted, only the activities a learner goes through."""
+    from providers.scorm_cloud.progress import activity_counts
+
+    tree = {
+        "id": "course",
+        "activityCompletion": "INCOMPLETE",
+        "children": [
+            {"id": "sco-1", "activityCompletion": "COMPLETED"},
+            {
+                "id": "module",
+                "activityCompletion": "INCOMPLETE",
+                "children": [
+                    {"id": "sco-2", "activityCompletion": "COMPLETED"},
+                    {"id": "sco-3", "activityCompletion": "INCOMPLETE"},
+                ],
+            },
+        ],
+    }
+    assert activity_counts(tree) == (2, 3)
+    assert activity_counts({"id": "only", "activityCompletion": "COMPLETED"}) == (1, 1)
+    assert activity_counts(None) == (None, None)
+    assert activity_counts("garbage") == (None, None)

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from core.origins import configured_content_origin, derived_content_origin
 from courses.demo import DEMO_COURSES, build_demo_zip
 from courses.models import Course
 from courses.services import package_create
@@ -61,6 +62,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{'Created' if created else 'Found'} course: {course.title}")
 
         self.stdout.write(self.style.SUCCESS(f"\nThe LMS runs at {url}"))
+        if content := configured_content_origin() or derived_content_origin(url):
+            self.stdout.write(f"Package content plays from {content} (an origin of its own)")
         for name, spec in DEMO_ACCOUNTS.items():
             self.stdout.write(f"  {name:<11} password: {spec['password']}")
 

@@ -1,0 +1,830 @@
+/*
+ * SCORM 2004: one scorm-again Scorm2004API for the whole sequencing session (its activity tree,
+ * rules, rollup and navigation are the library's). The player starts or resumes the session,
+ * delivers each activity scorm-again chooses into a fresh frame with that activity's data as
+ * the LMS holds it now, follows the learner's navigation, and commits what the run-time
+ * reports: the activity's CMI, the root's rolled-up result, the sequencing state.
+ *
+ * Where scorm-again 3.4.3 falls short of the books, it is corrected here (see the notes).
+ */
+(function (LmsPlayer) {
+  "use strict";
+
+  // 3.4.3 takes SetValue/GetValue on a container element ("cmi", "adl.nav", "cmi.score"...) as
+  // an assignment to the model object itself: it answers true and breaks the run-time. The RTE
+  // book's answer is false with error 401 (undefined element) for a SetValue and "" with 401
+  // for a GetValue.
+  var CONTAINER = new RegExp(
+    "^(cmi|adl|adl\\.nav|adl\\.data(\\.\\d+)?|adl\\.nav\\.request_valid(\\.(choice|jump))?" +
+      "|cmi\\.(score|objectives|interactions|learner_preference|comments_from_learner|comments_from_lms)" +
+      "|cmi\\.objectives\\.\\d+(\\.score)?|cmi\\.comments_from_(learner|lms)\\.\\d+" +
+      "|cmi\\.interactions\\.\\d+(\\.(objectives|correct_responses)(\\.\\d+)?)?)$"
+  );
+
+  function guardContainers(api) {
+    var setValue = api.SetValue;
+    var getValue = api.GetValue;
+    api.SetValue = function (element, value) {
+      if (api.isInitialized() && !api.isTerminated() && CONTAINER.test(String(element))) {
+        api.lastErrorCode = "401";
+        return "false";
+      }
+      return setValue.call(api, element, value);
+    };
+    api.GetValue = function (element) {
+      if (api.isInitialized() && !api.isTerminated() && CONTAINER.test(String(element))) {
+        api.lastErrorCode = "401";
+        return "";
+      }
+      return getValue.call(api, element);
+    };
+  }
+
+  // Where scorm-again 3.4.3's sequencing departs from the SN book, as ADL's LMS conformance test
+  // shows (tests/e2e/test_adl_conformance.py names the cases).
+  function fixSequencing(api) {
+    function leafCompletion(activity) {
+      if (activity.completedByMeasure) {
+        var primary = activity.primaryObjective;
+        var measure = activity.progressMeasureStatus
+          ? activity.progressMeasure
+          : primary && primary.progressMeasureStatus
+            ? primary.progressMeasure
+            : null;
+        if (measure === null) return "unknown";
+        return measure >= activity.minProgressMeasure ? "completed" : "incomplete";
+      }
+      var status = activity.completionStatus;
+      return status === "not attempted" ? "unknown" : status;
+    }
+
+    function firstRuleCondition(activity) {
+      var rules = activity.sequencingRules;
+      var sets = rules
+        ? [rules.preConditionRules, rules.exitConditionRules, rules.postConditionRules]
+        : [];
+      for (var i = 0; i < sets.length; i++) {
+        for (var j = 0; j < (sets[i] || []).length; j++) {
+          if (sets[i][j].conditions.length) return sets[i][j].conditions[0];
+        }
+      }
+      for (var k = 0; k < activity.children.length; k++) {
+        var found = firstRuleCondition(activity.children[k]);
+        if (found) return found;
+      }
+      return null;
+    }
+
+    // A rollup rule's conditions on one child: true, false or null (unknown), and combined with
+    // Kleene's logic (RB.1.4.1). A condition on a status the child does not know is unknown.
+    function rollupConditions(child, rule) {
+      var values = rule.conditions.map(function (condition) {
+        var known = true;
+        switch (condition.condition) {
+          case "satisfied":
+            known = child.objectiveSatisfiedStatusKnown || child.successStatus !== "unknown";
+            break;
+          case "objectiveMeasureGreaterThan":
+          case "objectiveMeasureLessThan":
+            known = Boolean(child.objectiveMeasureStatus);
+            break;
+          case "completed":
+            known = child.completionStatus !== "unknown" && child.completionStatus !== "not attempted";
+            break;
+        }
+        return known ? Boolean(condition.evaluate(child)) : null;
+      });
+      if (!values.length) return true;
+      var all = rule.conditionCombination !== "any";
+      if (values.indexOf(!all) !== -1) return !all;
+      return values.indexOf(null) !== -1 ? null : all;
+    }
+
+    var process = api._sequencing.overallSequencingProcess.sequencingProcess;
+    var SequencingResult = process.sequencingRequestProcess("none").constructor;
+    // Exit Sequencing Request Process (SB.2.11): at the root, once its attempt has ended, the
+    // sequencing session ends; 3.4.3 raises SB.2.11-1 there instead and the session never ends
+    // when a post-condition exits the root (OB-08a, OB-09a: exitParent, then an Exit request).
+    Object.getPrototypeOf(process.exitHandler).handleExit = function (current) {
+      var result = new SequencingResult();
+      if (!current) result.exception = "SB.2.11-1";
+      else if (current.isActive) result.exception = "SB.2.11-2";
+      else if (!current.parent) result.endSequencingSession = true;
+      return result;
+    };
+    // A Terminate without a navigation request ends nothing yet: the attempt on the activity
+    // ends when the learner's next navigation request is processed (OP.1), so its exit and
+    // post-condition rules apply then (CM-08: Continue, then the post-condition's Exit All;
+    // CM-09cb: a choice, then the post-condition's Continue). 3.4.3 processes an Exit request
+    // at once. What the SCO reported is the activity's tracking data from its Terminate on, as
+    // the Suspend All termination takes it (CM-11: the learner leaves, comes back, and the
+    // activity's objective carries what the SCO set).
+    var service = api._sequencingService;
+    var termination = api._sequencing.overallSequencingProcess.terminationHandler;
+    var prepare = service.prepareNavigationRequest;
+    var withoutRequest = false;
+    service.prepareNavigationRequest = function (request) {
+      if (withoutRequest && request === "exit") return null;
+      return prepare.apply(service, arguments);
+    };
+    var finish = api.lmsFinish;
+    api.lmsFinish = api.Terminate = function () {
+      // cmi.exit "time-out" ends the learner's attempt on the whole course: the LMS processes
+      // an Exit All navigation request (RTE 4.2.7; DMB). 3.4.3 does so only for "logout".
+      var exit = api.isInitialized() && !api.isTerminated() && api.cmi.getExitValueInternal && api.cmi.getExitValueInternal();
+      if (exit === "time-out") {
+        api.adl.nav.request = "exitAll";
+      }
+      var pending = api.adl && api.adl.nav ? api.adl.nav.request : "";
+      var ended = !pending || pending === "_none_";
+      withoutRequest = ended;
+      var result;
+      try {
+        result = finish.apply(api, arguments);
+      } finally {
+        withoutRequest = false;
+      }
+      var current = api._sequencing.getCurrentActivity();
+      if (ended && result === "true" && current && current.isActive && !current.children.length) {
+        termination._rteDataTransferService.transferRteData(current);
+        termination.rollupProcess.syncTerminatedActivityObjectives(
+          current,
+          termination.globalObjectiveMap
+        );
+      }
+      return result;
+    };
+    // Rollup Rule Check Subprocess (RB.1.4, RB.1.4.1): a child whose status is unknown
+    // contributes "unknown", not "false": "none of the children satisfied" does not hold while
+    // some are not attempted yet (RU-05a). 3.4.3 counts them as false. Only tracked children
+    // contribute (checkChildForRollupSubprocess leaves the others out).
+    var evaluator = Object.getPrototypeOf(
+      api._sequencing.overallSequencingProcess.rollupProcess.ruleEvaluator
+    );
+    evaluator.evaluateRollupRule = function (activity, rule) {
+      var filter = this.childFilter;
+      var kind = { satisfied: "objective", notSatisfied: "objective" }[rule.action] || "progress";
+      var bag = [];
+      activity.getAvailableChildren().forEach(function (child) {
+        if (filter.checkChildForRollupSubprocess(child, kind, rule.action)) {
+          bag.push(rollupConditions(child, rule));
+        }
+      });
+      var count = function (value) {
+        return bag.filter(function (each) {
+          return each === value;
+        }).length;
+      };
+      // An empty bag (no tracked child included) holds for "all" and "none" (RB.1.4 step
+      // 1.2.4/1.2.6 look for what would refute them; RU-11: untracked children only).
+      switch (rule.consideration) {
+        case "all":
+          return count(true) === bag.length;
+        case "any":
+          return count(true) > 0;
+        case "none":
+          return count(false) === bag.length;
+        case "atLeastCount":
+          return count(true) >= rule.minimumCount;
+        case "atLeastPercent":
+          return bag.length > 0 && (count(true) / bag.length) * 100 >= rule.minimumPercent;
+        default:
+          return false;
+      }
+    };
+    // Objective Rollup Process (SN 4.6.5, RB.1.2): by measure when the rolled-up objective is
+    // satisfied by measure; else by the rules when the activity has a satisfied or not
+    // satisfied rollup rule, and then by those alone (the default rules apply to a pair of
+    // actions only when neither is defined); else by the default rules. 3.4.3 falls back on
+    // the defaults whenever no rule fires (RU-05b: its "all children satisfied" default makes
+    // a cluster satisfied that its own rule leaves unknown).
+    var objectives = Object.getPrototypeOf(
+      api._sequencing.overallSequencingProcess.rollupProcess.objectiveProcessor
+    );
+    objectives.objectiveRollupProcess = function (activity) {
+      var rules = activity.rollupRules.rules;
+      var result;
+      if (activity.primaryObjective && activity.primaryObjective.satisfiedByMeasure) {
+        result = this.objectiveRollupUsingMeasure(activity);
+      } else if (
+        rules.some(function (rule) {
+          return rule.action === "satisfied" || rule.action === "notSatisfied";
+        })
+      ) {
+        result = this.objectiveRollupUsingRules(activity, rules);
+      } else {
+        result = this.objectiveRollupUsingDefault(activity);
+      }
+      if (result !== null) {
+        activity.objectiveSatisfiedStatus = result;
+        this.syncPrimaryObjectiveFromActivity(activity);
+      }
+    };
+    // An activity that is not tracked has no tracking status (SN 3.13.1): a rule on its
+    // completion reads as unknown, as 3.4.3 already does for its objective (RU-10: an untracked
+    // cluster rolls up to "completed" and must not exit by it; CO-05a: an untracked cluster
+    // whose objective reads a known completion from a global objective is not skipped).
+    var condition = firstRuleCondition(api._sequencing.activityTree.root);
+    if (condition && !condition.constructor.prototype.adlUntracked) {
+      var rule = condition.constructor.prototype;
+      var evaluate = rule.evaluate;
+      rule.adlUntracked = true;
+      rule.evaluate = function (activity) {
+        var progress = /^(completed|activityCompleted|progressKnown|activityProgressKnown)$/;
+        if (
+          activity.sequencingControls &&
+          activity.sequencingControls.tracked === false &&
+          progress.test(this.condition)
+        ) {
+          return "unknown";
+        }
+        // A leaf's completion, for its rules: by its progress measure when completed by
+        // measure (CO-04a/b: a completion read from a global objective does not count then),
+        // else as reported, a read completion included; "not attempted" is no status (CM-06,
+        // SX-12c: a SCO that left its completion unknown). 3.4.3 takes "not attempted" as
+        // known.
+        if (
+          progress.test(this.condition) &&
+          !this.referencedObjective &&
+          !activity.children.length
+        ) {
+          var completion = leafCompletion(activity);
+          var value = /Known$/.test(this.condition)
+            ? completion !== "unknown"
+            : completion === "unknown"
+              ? "unknown"
+              : completion === "completed";
+          if (value === "unknown") return value;
+          return this.operator === "not" ? !value : value;
+        }
+        return evaluate.call(this, activity);
+      };
+    }
+    // Measure Rollup Process (RB.1.1): every tracked child counts its Objective Measure Weight,
+    // whether it has a measure yet or not, and the measure is the weighted mean over all of
+    // them; 3.4.3 divides by the weights of the children that have a measure only, and weighs
+    // them by made-up factors (0.8 if not completed, attempt penalties: MS-06).
+    var measures = Object.getPrototypeOf(
+      api._sequencing.overallSequencingProcess.rollupProcess.measureProcessor
+    );
+    measures.measureRollupProcess = function (activity) {
+      var total = 0;
+      var counted = 0;
+      var contributing = [];
+      activity.getAvailableChildren().forEach(function (child) {
+        if (child.sequencingControls.tracked === false) return;
+        var weight = child.sequencingControls.objectiveMeasureWeight;
+        counted += weight;
+        // A child not attempted yet in the parent's current attempt has no measure for it
+        // (Use Current Attempt Objective Information), but it still weighs (MS-05a).
+        var known = child.objectiveInfoAvailableInCurrentParentAttempt !== false;
+        if (known && child.objectiveMeasureStatus && child.objectiveNormalizedMeasure !== null) {
+          total += child.objectiveNormalizedMeasure * weight;
+          contributing.push(child);
+        }
+      });
+      if (!contributing.length || counted <= 0) {
+        activity.objectiveMeasureStatus = false;
+        return [];
+      }
+      activity.objectiveNormalizedMeasure = total / counted;
+      activity.objectiveMeasureStatus = true;
+      return this.identifyActivityClusters(contributing);
+    };
+    // Objective Rollup Using Measure (RB.1.2.a): an active activity whose Measure Satisfaction
+    // If Active is false is not judged by its measure yet (MS-06).
+    var byMeasure = objectives.objectiveRollupUsingMeasure;
+    objectives.objectiveRollupUsingMeasure = function (activity) {
+      if (activity.isActive && !activity.rollupConsiderations.measureSatisfactionIfActive) {
+        return null;
+      }
+      return byMeasure.call(this, activity);
+    };
+    // Overall Rollup Process (RB.1.5): the path rolled up starts at the activity itself, so a
+    // cluster whose attempt ends is judged again (by its measure once it is no longer active:
+    // MS-06); 3.4.3 starts at its parent.
+    var rollup = Object.getPrototypeOf(api._sequencing.overallSequencingProcess.rollupProcess);
+    var overallRollup = rollup.overallRollupProcess;
+    rollup.overallRollupProcess = function (activity, globalObjectives) {
+      if (activity.children.length) {
+        this.measureProcessor.measureRollupProcess(activity);
+        this.measureProcessor.completionMeasureRollupProcess(activity);
+        this.objectiveProcessor.objectiveRollupProcess(activity);
+        this.progressProcessor.activityProgressRollupProcess(activity);
+        if (globalObjectives) {
+          this.globalObjectiveSynchronizer.syncGlobalObjectivesReadPhase(activity, globalObjectives);
+        }
+      }
+      return overallRollup.apply(this, arguments);
+    };
+    // End Attempt Process (UP.4): the LMS marks a leaf completed only when its content said
+    // nothing of its completion; a SCO that set cmi.completion_status, even to "unknown", has
+    // (CM-06: no "progress known" retry; CO-13a: the global objective stays unknown). 3.4.3
+    // takes "unknown" as silence.
+    // An "unknown" it set stays unknown (SX-12c: "skip if not completed" does not skip it).
+    var ending = Object.getPrototypeOf(termination);
+    var endAttempt = ending.endAttempt;
+    ending.endAttempt = function (activity) {
+      var controls = activity.sequencingControls;
+      if (activity.children.length && activity.isActive) {
+        // A cluster's attempt ending changes none of its status (UP.4): 3.4.3 turns an
+        // unknown completion into "incomplete" (RU-19b: "exit if progress known" must not
+        // fire on a cluster whose last child left its completion unknown).
+        var before = activity.completionStatus;
+        var ended = endAttempt.apply(this, arguments);
+        if ((before === "unknown" || before === "not attempted") && activity.completionStatus === "incomplete") {
+          activity.completionStatus = before;
+          this.rollupProcess.overallRollupProcess(activity, this.globalObjectiveMap);
+        }
+        return ended;
+      }
+      var data = activity.isActive && !activity.children.length && this.getCMIData && this.getCMIData();
+      if (!data || !data.completion_status_was_set || controls.completionSetByContent) {
+        return endAttempt.apply(this, arguments);
+      }
+      // What the SCO's data makes of the completion: by the measure of the activity or its
+      // primary objective when completed by measure (CO-09; unknown without one: CO-04c), else
+      // as it said, "unknown" included (CO-13a). An unknown one stays unknown through the
+      // attempt's end ("not attempted" is how 3.4.3 spells it without making it "incomplete").
+      this._rteDataTransferService.transferRteData(activity);
+      var reported = leafCompletion(activity);
+      if (reported === "unknown") activity.completionStatus = "not attempted";
+      var result;
+      controls.completionSetByContent = true;
+      try {
+        result = endAttempt.apply(this, arguments);
+      } finally {
+        controls.completionSetByContent = false;
+      }
+      if (activity.completionStatus !== reported) {
+        activity.completionStatus = reported;
+        activity.attemptProgressStatus = reported !== "unknown";
+        var globals = this.globalObjectiveMap;
+        var primary = activity.primaryObjective;
+        if (primary) {
+          primary.completionStatus = reported;
+          (primary.mapInfo || []).forEach(function (map) {
+            var entry = map.writeCompletionStatus && globals.get(map.targetObjectiveID);
+            if (entry) {
+              entry.completionStatus = reported;
+              entry.completionStatusKnown = reported !== "unknown";
+            }
+          });
+        }
+        this.rollupProcess.overallRollupProcess(activity, globals);
+      }
+      return result;
+    };
+    // A child whose completion is "not attempted" has no Attempt Progress Status (2nd Ed.
+    // addendum: "not attempted" is not mapped to tracking information): it is unknown to
+    // rollup, as "unknown" is (RU-19b).
+    var childFilter = Object.getPrototypeOf(
+      api._sequencing.overallSequencingProcess.rollupProcess.childFilter
+    );
+    // Check Child for Rollup (RB.1.4.2): "ifNotSkipped" leaves a child out when its skip
+    // rules hold now (RU-15b: a failed, attempted child skipped "if not satisfied and
+    // attempted"); 3.4.3 looks at whether a traversal once skipped it.
+    var checkChild = childFilter.checkChildForRollupSubprocess;
+    var considerations = {
+      satisfied: "requiredForSatisfied",
+      notSatisfied: "requiredForNotSatisfied",
+      completed: "requiredForCompleted",
+      incomplete: "requiredForIncomplete"
+    };
+    childFilter.checkChildForRollupSubprocess = function (child, type, action) {
+      var setting = considerations[action];
+      if (!setting || child[setting] !== "ifNotSkipped") return checkChild.apply(this, arguments);
+      var skipped = child.wasSkipped;
+      var included;
+      child.wasSkipped = false;
+      try {
+        included = checkChild.apply(this, arguments);
+      } finally {
+        child.wasSkipped = skipped;
+      }
+      var rules = child.sequencingRules ? child.sequencingRules.preConditionRules : [];
+      return (
+        included &&
+        !rules.some(function (rule) {
+          return rule.action === "skip" && rule.evaluate(child) === true;
+        })
+      );
+    };
+    var completionKnown = childFilter.isChildCompletionStatusKnownForRollup;
+    childFilter.isChildCompletionStatusKnownForRollup = function (child) {
+      return child.completionStatus !== "not attempted" && completionKnown.call(this, child);
+    };
+    // Limit Conditions Check Process (UP.1): an activity that is active or suspended, or not
+    // tracked, violates no limit (its attempt is under way). 3.4.3 checks an active cluster's
+    // attempt limit against the attempt it is in, so nothing inside a cluster limited to one
+    // attempt can be delivered after its first child (T-01a, T-01b).
+    var validator = Object.getPrototypeOf(api._sequencing.overallSequencingProcess.deliveryValidator);
+    var checkLimits = validator.checkLimitConditions;
+    validator.checkLimitConditions = function (activity) {
+      if (activity.isActive || activity.isSuspended) return true;
+      if (activity.sequencingControls.tracked === false) return true;
+      return checkLimits.call(this, activity);
+    };
+  }
+
+  // reset() keeps the previous SCO's launch data (3.4.3): what the LMS gives this SCO comes
+  // next; the rest reads as not initialised, or as its default (ADL DMB: a scaled passing score
+  // the manifest does not give answers 403).
+  function clearLaunchData(api) {
+    api.cmi.scaled_passing_score = "";
+    api.cmi.max_time_allowed = "";
+    api.cmi.launch_data = "";
+    api.cmi.time_limit_action = "continue,no message";
+  }
+
+  function leaves(node, found) {
+    found = found || [];
+    if (!node.children || !node.children.length) found.push(node.id);
+    (node.children || []).forEach(function (child) {
+      leaves(child, found);
+    });
+    return found;
+  }
+
+  // A cluster without flow cannot be entered by choosing it: the Choice Sequencing Request Process
+  // (SB.2.9) flows into it, and the Flow Activity Traversal Subprocess refuses every child of a
+  // cluster whose flow is off (SB.2.2 step 1, SB.2.2-1), so nothing is delivered. scorm-again
+  // 3.4.3 delivers its first child instead (ChoiceRequestHandler.choiceFlowTreeTraversal,
+  // dist/scorm2004.js:6275, never looks at the cluster's flow): its entry is never offered.
+  function flowlessClusters(node, found) {
+    found = found || {};
+    var children = node.children || [];
+    if (children.length && (node.sequencingControls || {}).flow === false) found[node.id] = true;
+    children.forEach(function (child) {
+      flowlessClusters(child, found);
+    });
+    return found;
+  }
+
+  function Runtime2004(config, env) {
+    this.config = config;
+    this.env = env; // {queue, ui, frame, post, exit, say}
+    this.tree = config.sequencing.activityTree;
+    this.rootId = this.tree.id;
+    this.singleLeaf = leaves(this.tree).length === 1;
+    this.flowless = flowlessClusters(this.tree);
+    this.current = null;
+    this.delivery = 0;
+    this.loading = false;
+    this.leaving = false;
+    this.ended = false;
+    this.validity = null;
+    this.deliveredSinceRequest = false;
+  }
+
+  Runtime2004.prototype.start = function () {
+    var self = this;
+    var listeners = {
+      onActivityDelivery: function (activity) {
+        self.deliveredSinceRequest = true;
+        // Fired inside the previous SCO's Terminate or processNavigationRequest: deliver after.
+        window.setTimeout(function () {
+          self.deliver(activity.id);
+        }, 0);
+      },
+      onNavigationValidityUpdate: function (update) {
+        self.validity = update;
+        self.render();
+      },
+      onSequencingSessionEnd: function (data) {
+        if (self.restoring) return; // the Suspend All that lets a closed session resume
+        self.sessionOver = true;
+        window.setTimeout(function () {
+          self.end(data && data.reason);
+        }, 0);
+      }
+    };
+    var api = new window.Scorm2004API({
+      logLevel: 5,
+      autocommit: true,
+      autocommitSeconds: 15,
+      lmsCommitUrl: "lms",
+      httpService: {
+        reportsRequestCompletion: false,
+        processHttpRequest: function (url, params, immediate) {
+          self.commit({ terminate: Boolean(immediate) });
+          return { result: "true", errorCode: 0 };
+        },
+        updateSettings: function () {}
+      },
+      // Roll the tree up as the SCO reports, not only when its attempt ends: the course's
+      // result (and the learner's panel) follows the content as it goes.
+      sequencing: { activityTree: this.tree, eventListeners: listeners, autoRollupOnCMIChange: true }
+    });
+    guardContainers(api);
+    fixSequencing(api);
+    // The learner's navigation request, made while the SCO runs, is the one processed when the
+    // SCO terminates, whatever the SCO sets on its way out (ADL CM-09ab, CM-09bb, CM-09cb).
+    var terminate = api.Terminate;
+    api.lmsFinish = api.Terminate = function () {
+      if (self.learnerRequest) api.adl.nav.request = self.learnerRequest;
+      var service = api._sequencingService;
+      service.lastSequencingResult = null;
+      self.deliveredSinceRequest = false;
+      var result = terminate.apply(api, arguments);
+      // 3.4.3 accepts a choice of the current, suspended activity and delivers nothing (DMB:
+      // the SCO suspends and chooses itself, and must come back with entry "resume").
+      var outcome = service.lastSequencingResult;
+      if (
+        !self.deliveredSinceRequest &&
+        outcome &&
+        outcome.deliveryRequest === "deliver" &&
+        outcome.targetActivity &&
+        outcome.targetActivity.id === self.current
+      ) {
+        self.deliveredSinceRequest = true;
+        window.setTimeout(function () {
+          self.deliver(self.current);
+        }, 0);
+      }
+      return result;
+    };
+    this.api = api;
+    window.API_1484_11 = api;
+    var restored = false;
+    if (this.config.state) {
+      restored = api.deserializeSequencingState(this.config.state);
+    }
+    var globals = this.config.globals || {};
+    if (globals.objectivesGlobal && Object.keys(globals.objectives || {}).length) {
+      api.restoreGlobalObjectiveSnapshot(globals.objectives);
+    }
+    if (globals.dataGlobal && api.adl && typeof api.adl.restoreSharedDataSnapshot === "function") {
+      api.adl.restoreSharedDataSnapshot(globals.data || {});
+    }
+    var started;
+    if (restored) {
+      // A session left without Suspend All (the window closed) must be suspended before it
+      // can resume: the learner comes back where they were, as after a Suspend All.
+      started = api.processNavigationRequest("resumeAll");
+      if (!started) {
+        this.restoring = true;
+        api.processNavigationRequest("suspendAll");
+        this.restoring = false;
+        started = api.processNavigationRequest("resumeAll");
+      }
+    }
+    if (!started) {
+      started = api.processNavigationRequest("start");
+    }
+    if (!started) {
+      // Without flow at the root the sequencer cannot start by itself (SN 4.6.2): the learner
+      // chooses where to begin. A package with one activity needs no choosing.
+      var launchable = Object.keys(this.config.activities);
+      if (launchable.length === 1) {
+        started = api.processNavigationRequest("choice", launchable[0]);
+      }
+      if (!started) {
+        this.validity = { choice: this.choosable(this.tree, true) };
+        this.env.say("Choose where to begin in the course's contents.");
+        this.render();
+      }
+    }
+    window.addEventListener("pagehide", function () {
+      self.leave();
+    });
+  };
+
+  // Before anything is delivered scorm-again reports no choice validity: every visible
+  // activity whose parent allows choice is offered, and the sequencer decides on the request.
+  Runtime2004.prototype.choosable = function (node, allowed, found) {
+    found = found || {};
+    var controls = node.sequencingControls || {};
+    if (node.isVisible !== false && node.id !== this.rootId) {
+      found[node.id] = allowed && !this.flowless[node.id] ? "true" : "false";
+    }
+    var self = this;
+    // Only the parent's Choice control governs a choice (SB.2.9 step 4): a cluster whose own
+    // parent allows no choice can still offer its children (ADL CM-15 starts in one).
+    (node.children || []).forEach(function (child) {
+      self.choosable(child, controls.choice !== false, found);
+    });
+    return found;
+  };
+
+  Runtime2004.prototype.running = function () {
+    return this.api.isInitialized() && !this.api.isTerminated();
+  };
+
+  Runtime2004.prototype.deliver = function (id) {
+    var self = this;
+    var activity = this.config.activities[id];
+    if (this.current) {
+      this.commit({}); // the previous activity's state after the navigation's rollup
+    }
+    this.current = id;
+    this.atTerminate = null;
+    this.loading = true;
+    var delivery = ++this.delivery;
+    this.render();
+    this.env.queue
+      .flushed()
+      .then(function () {
+        return self.env.post("activity", { activity: id });
+      })
+      .then(function (answer) {
+        if (delivery !== self.delivery) return; // another delivery has started since
+        self.api.reset(undefined, { preserveListeners: true });
+        clearLaunchData(self.api);
+        self.api.loadFromFlattenedJSON(answer.data, "");
+        self.loading = false;
+        self.env.say(self.config.notice || "");
+        self.env.frame.show(self.env.contentUrl(activity.href), activity.title);
+        self.render();
+      })
+      .catch(function () {
+        self.loading = false;
+        self.env.say("This activity could not be loaded. Please reload the page.", true);
+      });
+  };
+
+  // scorm-again 3.4.3 gives a cluster a measure of 0 when the children that have one all weigh 0
+  // (MeasureProcessor.measureRollupProcess, dist/scorm2004.js:13898, takes the 0 that
+  // calculateComplexWeightedMeasure answers for a total weight of 0, line 14045). The Measure
+  // Rollup Process (SN RB.1.1) leaves the measure unknown then: the root has a score only when
+  // one of its children that weighs more than 0 (objectiveMeasureWeight, default 1) has one.
+  Runtime2004.prototype.rootHasMeasure = function () {
+    var api = this.api;
+    return (this.tree.children || []).some(function (child) {
+      var weight = (child.sequencingControls || {}).objectiveMeasureWeight;
+      var data = api.getActivityTrackingData(child.id) || {};
+      return (weight === undefined || weight > 0) && typeof data.score === "number";
+    });
+  };
+
+  Runtime2004.prototype.result = function () {
+    var root = this.api.getActivityTrackingData(this.rootId) || {};
+    var result = {
+      completion: root.completionStatus || "unknown",
+      success: root.successStatus || "unknown",
+      scaled: typeof root.score === "number" && this.rootHasMeasure() ? root.score : null
+    };
+    // The learner's course card: how many of the course's activities sequencing holds completed.
+    var api = this.api;
+    var leaves = Object.keys(this.config.activities || {});
+    result.activities = {
+      completed: leaves.filter(function (id) {
+        return (api.getActivityTrackingData(id) || {}).completionStatus === "completed";
+      }).length,
+      total: leaves.length
+    };
+    if (this.singleLeaf && this.current) {
+      ["raw", "min", "max"].forEach(function (part) {
+        var value = parseFloat(this.api.cmi.score[part]);
+        result[part] = isFinite(value) ? value : null;
+      }, this);
+    }
+    return result;
+  };
+
+  Runtime2004.prototype.globals = function (state) {
+    var globals = this.config.globals || {};
+    if (!globals.objectivesGlobal && !globals.dataGlobal) return null;
+    var parsed = JSON.parse(state);
+    return {
+      objectives: globals.objectivesGlobal ? parsed.globalObjectiveMap || {} : {},
+      data: globals.dataGlobal ? parsed.sharedData || {} : {}
+    };
+  };
+
+  // After Terminate, scorm-again adds cmi.session_time to cmi.total_time and resets it to
+  // "PT0H0M0S" (CMISession.accumulateSessionTime, dist/scorm2004.js:29001, called by lmsFinish
+  // after the terminate commit), and the LMS takes a session's time from cmi.session_time. The
+  // SCO's data cannot change once it has terminated: the activity's later commits (after the
+  // navigation's rollup, at the session's end) send it as it was at Terminate.
+  Runtime2004.prototype.cmiSnapshot = function (options) {
+    if (this.atTerminate && !options.terminate && this.api.isTerminated()) return this.atTerminate;
+    var cmi = this.api.getFlattenedCMI();
+    // An activity left suspended by a Suspend All keeps its data and resumes, as after
+    // cmi.exit "suspend" (RTE 4.2.8; ADL DMB suspends all without setting cmi.exit).
+    var activity = this.api._sequencing.activityTree.getActivity(this.current);
+    if (activity && activity.isSuspended) cmi["cmi.exit"] = "suspend";
+    if (options.terminate) this.atTerminate = cmi;
+    return cmi;
+  };
+
+  Runtime2004.prototype.entry = function (options) {
+    var state = this.api.serializeSequencingState();
+    return {
+      activity: this.current,
+      delivery: this.delivery,
+      cmi: this.cmiSnapshot(options),
+      result: this.result(),
+      state: state,
+      globals: this.globals(state),
+      end: Boolean(options.end)
+    };
+  };
+
+  Runtime2004.prototype.commit = function (options) {
+    if (!this.current || this.loading || this.config.review) return;
+    var entry = this.entry(options);
+    if (this.leaving) {
+      this.env.queue.beacon(entry);
+    } else {
+      this.env.queue.commit(entry);
+    }
+  };
+
+  // The learner's navigation from the player's controls.
+  Runtime2004.prototype.navigate = function (request, target) {
+    var self = this;
+    if (this.ended || this.loading) return;
+    this.deliveredSinceRequest = false;
+    if (this.running()) {
+      // The SCO must end first: its own Terminate carries the request.
+      this.learnerRequest = request === "choice" ? "{target=" + target + "}choice" : request;
+      this.api.adl.nav.request = this.learnerRequest;
+      this.env.frame.unload(function () {
+        if (self.running()) self.api.Terminate(""); // it did not terminate on unload
+        self.learnerRequest = null;
+        self.afterRequest();
+      });
+      return;
+    }
+    var accepted = this.api.processNavigationRequest(request, target);
+    if (accepted && !this.deliveredSinceRequest && request === "choice" && target === this.current) {
+      // 3.4.3 accepts a choice of the suspended current activity and delivers nothing.
+      this.deliveredSinceRequest = true;
+      this.deliver(target);
+    }
+    this.afterRequest();
+    this.render();
+  };
+
+  // A valid request can still deliver nothing: a Continue into an activity that a pre-condition
+  // rule disables ends the current attempt, then the sequencing request fails (SB.2.2-2; OP.1
+  // leaves what follows to the LMS). The learner is told, rather than left before an empty frame.
+  Runtime2004.prototype.afterRequest = function () {
+    if (!this.deliveredSinceRequest && !this.sessionOver) {
+      this.env.say(
+        "The course's rules do not let you go there yet. " +
+          "Choose an activity in the course's contents."
+      );
+    }
+  };
+
+  Runtime2004.prototype.render = function () {
+    var v = this.validity || {};
+    var enabled = {};
+    var choice = v.choice || {};
+    // navigate() ignores requests while an activity's data loads: the controls say so.
+    var closed = this.ended || this.loading;
+    var flowless = this.flowless;
+    Object.keys(choice).forEach(function (id) {
+      enabled[id] = !closed && choice[id] === "true" && !flowless[id];
+    });
+    this.env.ui.render({
+      current: this.current,
+      enabled: enabled,
+      canContinue: !closed && Boolean(v.continue),
+      canPrevious: !closed && Boolean(v.previous),
+      hidden: v.hideLmsUi || [],
+      concealed: this.api ? hiddenFromChoice(this.api._sequencing.activityTree.root) : []
+    });
+  };
+
+  // The activities a "hidden from choice" pre-condition rule hides now (SN 3.4.2): the table
+  // of contents leaves them out (ADL MS-07). 3.4.3's validity update has no such state.
+  function hiddenFromChoice(activity, found) {
+    found = found || [];
+    var rules = activity.sequencingRules ? activity.sequencingRules.preConditionRules : [];
+    var hidden = rules.some(function (rule) {
+      return rule.action === "hiddenFromChoice" && rule.evaluate(activity) === true;
+    });
+    if (hidden) found.push(activity.id);
+    activity.children.forEach(function (child) {
+      hiddenFromChoice(child, found);
+    });
+    return found;
+  }
+
+  Runtime2004.prototype.end = function (reason) {
+    var self = this;
+    if (this.ended) return;
+    this.ended = true;
+    this.render();
+    this.env.frame.discard();
+    if (this.current && !this.config.review) {
+      this.env.queue.commit(this.entry({ end: true }));
+    }
+    this.env.exit(reason);
+  };
+
+  // The page is going away: whatever is not stored yet goes by beacon. The SCO's own unload
+  // handler may still terminate (its final commit then follows by beacon too).
+  Runtime2004.prototype.leave = function () {
+    if (this.ended) return;
+    this.leaving = true;
+    if (this.current && !this.loading && !this.config.review) {
+      this.env.queue.beacon(this.entry({}));
+    }
+  };
+
+  LmsPlayer.Runtime2004 = Runtime2004;
+})((window.LmsPlayer = window.LmsPlayer || {}));
