@@ -5,17 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def rebuild_results(apps, schema_editor):
-    """Fill the new stored results from the attempts already there (the current code: a
-    one-off backfill; on an empty database it does nothing)."""
-    Course = apps.get_model("courses", "Course")
-    if not Course.objects.exists():
-        return
-    from enrollments.services import results_rebuild
-
-    results_rebuild()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -185,5 +174,4 @@ class Migration(migrations.Migration):
             model_name='enrollment',
             index=models.Index(fields=['course', 'completion_rank', 'completed_on'], name='gradebook_completions'),
         ),
-        migrations.RunPython(rebuild_results, migrations.RunPython.noop),
     ]

@@ -35,7 +35,15 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
+def clock(monkeypatch, settings) -> Clock:
+    # The simulated clock drives the in-process cache's expiry; Redis keeps its own time (the
+    # tests at the end of this module run on it).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sim"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
     clock = Clock()
     monkeypatch.setattr(read_budget, "_now", clock.time)
     monkeypatch.setattr("django.core.cache.backends.locmem.time", clock)

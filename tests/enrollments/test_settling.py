@@ -20,7 +20,9 @@ from tests.fakes.scorm_cloud import FakeScormCloud, fake_scorm_cloud, scorm_clou
 
 __all__ = ["fake_scorm_cloud", "scorm_cloud"]  # fixtures
 
-pytestmark = pytest.mark.django_db
+# Committed transactions: the panel's cached fragment (with a shared cache) is replaced when a
+# write commits, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 COURSE_ID = "settle-course"
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -38,7 +38,7 @@ from courses.models import Package
 from enrollments.models import Attempt
 from enrollments.services import enrollment_create, learner_get_or_create
 from playback.models import ActivityState
-from tests.e2e.journeys import play_safe_passwords_through
+from tests.e2e.journeys import leave_course, play_safe_passwords_through
 from tests.factories import CourseFactory, UserFactory
 from tests.ops.balancer import Balancer
 from tests.ops.test_procfile import procfile
@@ -289,6 +289,7 @@ def test_two_servers_and_a_worker_lose_nothing_when_one_server_stops(
         stopped_at.append(len(balancer.log))
 
     play_safe_passwords_through(learner_page, deployment.url, midway=stop_server_b)
+    leave_course(learner_page)
 
     panel = learner_page.locator("#progress-panel")
     expect(panel).to_have_attribute("data-state", "final", timeout=20_000)
