@@ -10,7 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from enrollments.services import enrollment_create, learner_get_or_create
+from enrollments.services import (
+    enrollment_create,
+    enrollment_result_refresh,
+    learner_get_or_create,
+)
 from providers.types import Completion, Success
 from tests.e2e.accessibility import (
     assert_accessible,
@@ -27,8 +31,8 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def school(make_demo_course):
-    """A published course with an instructor and a learner who passed one attempt and has an
-    open second one, and a second course the learner may join."""
+    """A published course with an instructor and a learner who passed one attempt, and a second
+    course the learner may join."""
     course = make_demo_course("safe-passwords")
     make_demo_course("spotting-phishing")
     teacher = UserFactory(username="teacher", first_name="Tess", last_name="Teacher")
@@ -46,6 +50,7 @@ def school(make_demo_course):
         last_accessed_at=T0 + timedelta(minutes=12),
         completed_at=T0 + timedelta(minutes=12),
     )
+    enrollment_result_refresh(enrollment_id=enrollment.pk)  # the factory wrote around it
     return course, enrollment
 
 
@@ -59,11 +64,12 @@ def test_the_login_page(page: Page, live_server):
     assert_keyboard_reaches(page, [username, password, sign_in])
 
 
-def test_the_learners_pages(page: Page, live_server, sign_in, school):
+def test_the_learners_pages(page: Page, live_server, sign_in, school, screenshot):
     course, _ = school
     sign_in("lea")
     page.goto(f"{live_server.url}/learn/")
     assert_accessible(page, name="my courses")
+    screenshot("my-courses")
     assert_skip_link_works(page)
     course_link = page.get_by_role("link", name=course.title).first
     assert_keyboard_reaches(page, [course_link])
@@ -72,6 +78,7 @@ def test_the_learners_pages(page: Page, live_server, sign_in, school):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/learn/courses/{course.slug}/$"))
     assert_accessible(page, name="course page")
+    screenshot("course-page")
     play = page.get_by_role("button", name=re.compile(r"^Play"))
     assert_keyboard_reaches(page, [play])
 
@@ -86,11 +93,12 @@ def test_a_course_the_learner_may_join(page: Page, live_server, sign_in, school)
     expect(page.get_by_role("button", name=re.compile(r"^Play"))).to_be_visible()
 
 
-def test_the_instructors_pages(page: Page, live_server, sign_in, school):
+def test_the_instructors_pages(page: Page, live_server, sign_in, school, screenshot):
     course, enrollment = school
     sign_in("teacher")
     page.goto(f"{live_server.url}/gradebook/")
     assert_accessible(page, name="gradebook list")
+    screenshot("gradebook-list")
     gradebook_link = page.get_by_role("link", name=course.title)
     assert_keyboard_reaches(page, [gradebook_link])
     press_until_focused(page, gradebook_link)
@@ -98,17 +106,26 @@ def test_the_instructors_pages(page: Page, live_server, sign_in, school):
 
     expect(page).to_have_url(re.compile(rf"/gradebook/{course.slug}/$"))
     assert_accessible(page, name="course gradebook")
+    screenshot("gradebook")
     status = page.get_by_label("Status")
     csv_link = page.get_by_role("link", name="Download gradebook (CSV)")
     learner_link = page.get_by_role("link", name="Lea Learner")
+    row = page.locator("#gradebook-table tbody tr", has_text="Lea Learner")
+    expect(row.get_by_role("cell", name="Passed", exact=True)).to_be_visible()
     assert_keyboard_reaches(page, [status, csv_link, learner_link])
 
     press_until_focused(page, learner_link)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Lea Learner")).to_be_visible()
     assert_accessible(page, name="learner detail")
+    screenshot("gradebook-learner")
 
-    page.goto(f"{live_server.url}/learn/courses/{course.slug}/learners/")
+    page.goto(f"{live_server.url}/learn/courses/{course.slug}/")
+    assert_accessible(page, name="course page, instructor")
+    screenshot("course-page-instructor")
+    page.get_by_role("link", name="Manage learners").click()
+    expect(page).to_have_url(re.compile(rf"/learn/courses/{course.slug}/learners/$"))
     assert_accessible(page, name="manage learners")
+    screenshot("manage-learners")
     learners = page.get_by_role("textbox")
     assert_keyboard_reaches(page, [learners.first])

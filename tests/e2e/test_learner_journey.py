@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from enrollments.models import Attempt
 from enrollments.services import enrollment_create, learner_get_or_create
 from playback.models import ActivityState
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.journeys import answer_quiz, content, leave_course, play
 from tests.factories import UserFactory
 
@@ -36,7 +37,7 @@ def learner_in(make_demo_course):
 
 @pytest.mark.parametrize("slug", ["safe-passwords", "spotting-phishing"])
 def test_learner_completes_course_and_panel_stops_polling(
-    page: Page, live_server, sign_in, learner_in, slug
+    page: Page, live_server, sign_in, learner_in, screenshot, slug
 ):
     course, user = learner_in(slug)
     sign_in(user.username)
@@ -44,6 +45,10 @@ def test_learner_completes_course_and_panel_stops_polling(
     panel = page.locator("#progress-panel")
     # From the first second of the session, before any commit: the launch itself counts.
     expect(panel.locator("[data-field=status]")).to_have_text("In progress")
+    expect(content(page).locator("body")).not_to_be_empty()
+    screenshot(f"player-{slug}-started")
+    # Our page around the package's frame (the content is the package's own).
+    assert_accessible(page, name="player page", exclude=["#player-frame"])
 
     answer_quiz(page, slug)
     expect(content(page).get_by_text("Your score: 100%")).to_be_visible()
@@ -58,6 +63,7 @@ def test_learner_completes_course_and_panel_stops_polling(
     expect(panel.locator("[data-field=success]")).to_have_text("passed")
     expect(panel.locator("[data-field=score]")).to_have_text("100%")
     expect(panel.locator("[data-field=status]")).to_have_text("Passed")
+    screenshot(f"player-{slug}-left")
 
     # Once final, the page sends no more polls.
     polls: list[str] = []
@@ -75,6 +81,11 @@ def test_learner_completes_course_and_panel_stops_polling(
         1.0,
     )
     assert attempt.seconds_tracked >= 0
+
+    page.goto(f"{live_server.url}/learn/")
+    card = page.get_by_role("article", name=course.title)
+    expect(card.get_by_role("button", name=re.compile(r"^(Review|Start again)$"))).to_be_visible()
+    screenshot(f"my-courses-after-{slug}")
 
 
 def test_admin_shows_the_same_figures(page: Page, live_server, sign_in, learner_in, browser):

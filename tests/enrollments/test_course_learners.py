@@ -54,3 +54,16 @@ def test_others_may_not(client, course, who, status):
 def test_staff_may(client, course):
     client.force_login(UserFactory(username="root", is_staff=True))
     assert client.get(url(course)).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "shown"), [("ines", True), ("staff", True), ("lea", False)])
+def test_the_course_page_links_to_its_learners_for_those_who_teach_it(client, who, shown):
+    course = CourseFactory(is_published=True, self_enrollment=True)
+    course.instructors.add(UserFactory(username="ines"))
+    teacher = course.instructors.get()
+    client.force_login(
+        teacher if who == "ines" else UserFactory(username=who, is_staff=who == "staff")
+    )
+    page = client.get(reverse("enrollments:course_detail", kwargs={"slug": course.slug}))
+    assert page.status_code == 200
+    assert ('href="' + url(course) + '"' in page.content.decode()) is shown

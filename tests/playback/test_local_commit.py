@@ -10,7 +10,7 @@ from enrollments.models import Attempt
 from playback.models import ActivityState, AttemptRuntime, LearnerGlobalState
 from playback.selectors import attempt_current_activity
 from playback.services import LaunchClosed, StaleCommit, local_commit
-from providers.local.runtime import InvalidCommit
+from providers.local.runtime import MAX_SESSION_SECONDS, InvalidCommit
 from providers.local.tokens import LaunchClaims
 from tests.factories import AttemptFactory, PackageFactory
 
@@ -233,9 +233,9 @@ def test_review_launches_record_nothing(attempt12):
             {
                 "activity": "sco1",
                 "sequence": 1,
-                "changes": {"cmi.core.session_time": "9999:00:00.00"},
+                "changes": {"cmi.core.session_time": "a long while"},
             },
-            "at most a year",
+            "not a time interval",
         ),
         ({"activity": "nope", "sequence": 1}, "not in this package"),
         ({"activity": "sco1", "sequence": 1, "state": 5}, "sequencing state"),
@@ -259,9 +259,21 @@ def test_an_overflowing_session_time_is_refused():
     """Seconds that overflow a float (PT15…0S) would make every sum infinite."""
     package = _package(Package.Standard.SCORM_2004_4, ("a",))
     attempt = AttemptFactory(enrollment__course=package.course, package=package)
-    with pytest.raises(InvalidCommit, match="at most a year"):
+    with pytest.raises(InvalidCommit, match="not a time interval"):
         commit(attempt, 1, {"cmi.session_time": "PT15" + "0" * 400 + "S"}, activity="a")
     assert Attempt.objects.get(pk=attempt.pk).seconds_tracked == 0
+
+
+def test_a_session_time_over_a_year_is_kept_and_counted_as_a_year():
+    """A valid timeinterval (ADL's DMI test writes P1Y2M…): the SCO's data is kept as written,
+    and the time counted is capped, so no session adds more than a year."""
+    package = _package(Package.Standard.SCORM_2004_4, ("a",))
+    attempt = AttemptFactory(enrollment__course=package.course, package=package)
+    commit(attempt, 1, {"cmi.session_time": "P3Y", "cmi.location": "p2"}, activity="a")
+    state = ActivityState.objects.get(attempt=attempt)
+    assert state.cmi["cmi.session_time"] == "P3Y"
+    assert state.cmi["cmi.location"] == "p2"
+    assert state.seconds_session == MAX_SESSION_SECONDS
 
 
 def test_scorm_2004_stores_the_roots_rolled_up_result(attempt2004):

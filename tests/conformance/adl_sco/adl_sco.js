@@ -157,7 +157,11 @@
 
   function loadState(doc) {
     // null when the content origin may not use localStorage (a third-party iframe in a browser
-    // that blocks third-party storage): the run state is then kept by window.top instead.
+    // that blocks third-party storage), or when the harness keeps the run state
+    // (options.state = "top"): the run state is then kept by window.top instead.
+    if (doc.options && doc.options.state === "top") {
+      return null;
+    }
     try {
       var raw = window.localStorage.getItem(storageKey(doc));
       return raw ? JSON.parse(raw) : freshState();
@@ -215,7 +219,7 @@
       return;
     }
     var results = currentState.results;
-    if (results.length && results[results.length - 1].seq === result.seq) {
+    if (results.length && results[results.length - 1].uid === result.uid) {
       results[results.length - 1] = result;
     } else {
       results.push(result);
@@ -612,6 +616,9 @@
       "case": doc ? doc["case"] : params && params.tc,
       nonce: doc ? doc.nonce : null,
       seq: seq,
+      // Names this delivery uniquely (seq repeats if a late message of the previous page
+      // rolls the run state back).
+      uid: seq + "-" + new Date().getTime().toString(36) + "-" + Math.random().toString(36).slice(2, 8),
       tc: params ? params.tc : null,
       activity: params ? params.act : null,
       position: null,

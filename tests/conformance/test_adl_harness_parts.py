@@ -1,0 +1,51 @@
+"""The parts of the ADL harness that need no browser: the test packages and the order of play."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from courses.intake.manifest import parse_manifest
+from tests.conformance.adl_cases import CASES_DIR, load_all
+from tests.conformance.adl_harness import case_groups
+from tests.conformance.adl_package import SCO_DIR, package_manifest, package_zip
+
+pytestmark = pytest.mark.skipif(not CASES_DIR.is_dir(), reason="ADL scripts not checked out")
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return load_all()
+
+
+def test_a_package_holds_every_file_its_manifest_names_and_the_test_sco(cases):
+    case = cases["CM-09cb"]  # two page variants: SequencingTest.htm, suspendAllOnUnload.htm
+    archive = zipfile.ZipFile(io.BytesIO(package_zip("CM-09cb", case, nonce="n", learner_id="l")))
+    names = set(archive.namelist())
+    manifest = package_manifest("CM-09cb").read_bytes()
+    assert archive.read("imsmanifest.xml") == manifest
+    assert set(parse_manifest(manifest).files) <= names
+    page = (SCO_DIR / "SequencingTest.htm").read_bytes()
+    assert archive.read("resources/SequencingTest.htm") == page
+    assert archive.read("resources/suspendAllOnUnload.htm") == page  # the name picks the variant
+    assert archive.read("resources/adl_sco.js") == (SCO_DIR / "adl_sco.js").read_bytes()
+    document = json.loads(archive.read("resources/adl-case.json"))
+    assert (document["case"], document["nonce"], document["learner"]["id"]) == ("CM-09cb", "n", "l")
+    assert document["options"] == {"state": "top"}
+    assert [d["block"] for d in document["deliveries"]] == ["Act1V1", "Act3V1", "Act4V1"]
+
+
+def test_cases_that_share_global_state_are_played_in_order_by_one_group(cases):
+    groups = case_groups(cases.values())
+    played = [name for group in groups for name in group]
+    assert sorted(played) == sorted(cases)  # each case once
+    by_case = {name: group for group in groups for name in group}
+    # OB-03c starts from the global objectives OB-03a and OB-03b leave (gObj-OB03-*).
+    assert by_case["OB-03a"] is by_case["OB-03c"]
+    ob03 = by_case["OB-03c"]
+    assert ob03.index("OB-03a") < ob03.index("OB-03b") < ob03.index("OB-03c")
+    assert by_case["SX-11a"] is by_case["SX-11c"]  # SX-11c reads SX-11a's scores (gObj-SX11)
+    assert by_case["CM-01"] != by_case["CO-01"]  # nothing in common: played side by side
