@@ -296,7 +296,7 @@ class PackageAdmin(admin.ModelAdmin):
         "provider",
         "status_badge",
         "scos_count",
-        "size",
+        "size_display",
         "created_at",
     )
     list_filter = ("status", "standard", "provider")
@@ -314,7 +314,7 @@ class PackageAdmin(admin.ModelAdmin):
         "standard",
         "import_status",
         "sha256",
-        "size",
+        "size_display",
         "file",
         "remote_id",
         "remote_version",
@@ -328,7 +328,7 @@ class PackageAdmin(admin.ModelAdmin):
             None,
             {"fields": ("course", "version", "provider", "title", "standard", "import_status")},
         ),
-        ("File", {"fields": ("file", "sha256", "size", "uploaded_by", "created_at")}),
+        ("File", {"fields": ("file", "sha256", "size_display", "uploaded_by", "created_at")}),
         ("Provider", {"fields": ("remote_id", "remote_version", "remote_job_id")}),
         ("Manifest", {"fields": ("manifest_summary",), "classes": ("collapse",)}),
     )
@@ -450,6 +450,10 @@ class PackageAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: Package) -> str:
         return _status_fragment(obj, row=True)
+
+    @admin.display(description="Size", ordering="size")
+    def size_display(self, obj: Package) -> str:
+        return human_size(obj.size)
 
     @admin.display(description="SCOs", ordering="_scos")
     def scos_count(self, obj: Package) -> int:

@@ -262,7 +262,7 @@ def _globals(package: Package, attempt: Attempt | None) -> dict[str, Any]:
 
 def _notice(claims: LaunchClaims) -> str:
     if claims.preview_package:
-        return "Preview: nothing is recorded."
+        return ""  # the preview page around the frame says it, for every provider
     if claims.review:
         return "Review: this attempt is finished; nothing is recorded."
     return ""
