@@ -27,6 +27,7 @@ from .services import (
     course_create_from_package,
     course_provider_changed,
     package_create,
+    package_delete,
     package_import_advance,
     package_inspect,
     package_upload_assemble,
@@ -446,6 +447,13 @@ class PackageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Package | None = None) -> bool:
         return False if obj else super().has_change_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Package) -> None:
+        package_delete(package=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Package]) -> None:
+        for package in queryset:
+            package_delete(package=package)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: Package) -> str:

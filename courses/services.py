@@ -205,6 +205,33 @@ def _discard_files(package: Package) -> None:
         _delete_tree(package.content_root)
 
 
+def package_delete(*, package: Package) -> None:
+    """Delete a package version that no attempt was played on (attempts protect theirs), and,
+    once that has committed, its files: the stored zip and the unpacked content, each unless
+    another package still uses it (both are keyed by the zip's hash). The provider's remote
+    copy (a SCORM Cloud course, an AllureConnect package) is left where it is."""
+    pk, zip_name, content_root, sha256 = (
+        package.pk,
+        package.file.name,
+        package.content_root,
+        package.sha256,
+    )
+    with transaction.atomic():
+        package.delete()
+        others = Package.objects.filter(sha256=sha256)
+        zip_shared = bool(zip_name) and others.filter(file=zip_name).exists()
+        content_shared = others.exclude(status=ImportState.FAILED).exists()
+
+        def delete_files() -> None:
+            if zip_name and not zip_shared:
+                default_storage.delete(zip_name)
+            if not content_shared:
+                _delete_tree(content_root)
+
+        transaction.on_commit(delete_files)
+    logger.info("Deleted package %s (%s)", pk, sha256[:12])
+
+
 def _delete_tree(prefix: str) -> None:
     """Delete a folder of the default storage: a directory tree on disk, every key under
     ``prefix/`` on S3 (in batches of 1,000)."""

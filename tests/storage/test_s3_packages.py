@@ -15,7 +15,13 @@ from courses.demo import build_demo_zip
 from courses.intake import PackageRejected, extract_package
 from courses.models import Package
 from courses.refs import package_ref
-from courses.services import _record, package_create, package_import_start, package_reimport
+from courses.services import (
+    _record,
+    package_create,
+    package_delete,
+    package_import_start,
+    package_reimport,
+)
 from providers.types import ImportResult, ImportState
 from tests.factories import CourseFactory
 from tests.intake.scorm_zips import SCORM12_MANIFEST, build_zip, lying_size_zip, scorm12_files
@@ -148,6 +154,25 @@ def test_a_failed_package_deletes_its_content_tree_and_nothing_beside_it(s3_buck
 
     assert s3_bucket.objects(f"{root}/") == []
     assert s3_bucket.objects() == [neighbour]
+
+
+def test_deleting_versions_deletes_their_objects_once_no_version_uses_them(
+    s3_bucket, django_capture_on_commit_callbacks
+):
+    course = CourseFactory(provider="local")
+    data = build_demo_zip("safe-passwords")
+    first, second = _create(course, data), _create(course, data)
+    root = first.content_root
+
+    with django_capture_on_commit_callbacks(execute=True):
+        package_delete(package=first)
+    assert first.file.name not in s3_bucket.objects()
+    assert second.file.name in s3_bucket.objects()
+    assert s3_bucket.objects(f"{root}/")  # version 2 still plays it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        package_delete(package=second)
+    assert s3_bucket.objects() == []
 
 
 def test_a_reimport_copies_the_zip_within_the_bucket(s3_bucket):
