@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from core.formatting import format_percent, format_seconds, format_timestamp
 
@@ -27,6 +29,17 @@ def duration(seconds: float | None) -> str:
 @register.filter
 def stamp(value: datetime | None) -> str:
     return format_timestamp(value)
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """How long ago, to the minute ("just now", "3 minutes ago"): a cached panel fragment stays
+    true for the minute it is kept."""
+    if value is None:
+        return "—"
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value)} ago"
 
 
 @register.filter
