@@ -48,62 +48,29 @@ REPORT = os.environ.get("ADL_REPORT", "")  # a file to write every case's outcom
 
 # Cases our player fails today, each with what it does wrong. Their fix lies in parts of
 # scorm-again 3.4.3 the player does not correct (see playback/static/playback/runtime-2004.js,
-# fixSequencing), or in ADL's own user interface rules.
+# fixSequencing), in ADL's own user interface rules, or in the LMS's attempt policy (DDM).
 _TOC = (
-    "ADL's expected UI answers follow its Sample RTE's table of contents and button rules "
-    "(ADLSequencer.getTOC and validateRequests: constrained-choice ranges, choiceExit, disabled "
-    "subtrees, Previous through a disabled activity); the player shows scorm-again 3.4.3's "
-    "navigation validity (NavigationValidityService, NavigationLookAhead), which differs: "
+    "ADL's expected UI answers follow its Sample RTE's table of contents rules (ADLSequencer.getTOC: "
+    "limit conditions, constrained-choice ranges, disabled subtrees); the player's table of "
+    "contents shows the choice validity scorm-again 3.4.3 fires when a delivery begins "
+    "(NavigationValidityService.updateNavigationValidity), before the activity is current, which "
+    "differs from ADL's and even from what a choice request gets while the SCO runs: "
 )
 IMPOSSIBLE: dict[str, str] = {
-    "CM-03b": "Previous into a forwardOnly cluster whose children all skip: SB.2.1 enters it "
-    "forward and leaves it backward to Activity 3; scorm-again 3.4.3 stops (SB.2.8-3).",
-    "CM-04b": "Choosing cluster Activity 10 flows into Activity 11, which its pre-condition "
-    "'skip if attempted' skips (expected Activity 14); scorm-again 3.4.3 delivers Activity 12 "
-    "again.",
-    "CM-04c": "A SCO's choice of the ancestor cluster 'Activity' (ids differ only in case) "
-    "delivers nothing in scorm-again 3.4.3 (SB.2.9-5/SB.2.2-1); ADL expects Activity 12 again.",
-    "CM-07a": _TOC + "with the current activity's choiceExit false ADL expects no enabled TOC "
-    "and no Previous.",
-    "CM-07b": _TOC + "Previous from Activity 11 is disabled for ADL.",
-    "CM-07c": _TOC + "Previous disabled and Activity 2 not selectable for ADL.",
+    "CM-07c": _TOC
+    + "Activity 2, its one attempt used (attemptLimit 1), is not selectable for ADL.",
     "CM-07d": _TOC + "the root is selectable and Activities 13 and 18 are not, for ADL.",
-    "CM-07e": _TOC + "Activity 4 is selectable for ADL.",
+    "CM-07e": _TOC + "Activity 4 (its own stopForwardTraversal rule) is selectable for ADL; "
+    "adl.nav.request_valid.choice answers it valid while the SCO runs.",
     "CM-07f": _TOC + "Activity 1 is selectable and Activities 2 and 3 are not, for ADL.",
-    "CM-16": "constrainChoice: scorm-again 3.4.3 refuses any choice into another branch of the "
-    "constrained cluster (NavigationRequestValidator.validateConstrainChoice, NB.2.1-11), so the "
-    "SCO's choice of the next activity (Activity 3) delivers nothing.",
-    "CM-17a": _TOC + "Activities 4 and 6 are not selectable for ADL.",
-    "CM-17b": _TOC + "Activity 4 is selectable for ADL.",
-    "CO-03": "Cluster Activity 3 must be satisfied (and skipped) by rolling up children that "
-    "read their completion from global objectives before any is attempted; scorm-again 3.4.3 "
-    "does not roll it up from those reads, and delivers Activity 4.",
-    "CO-04c": "A completed-by-measure activity without a measure writes 'incomplete' to its "
-    "global objective when its attempt ends (TerminationHandler.endAttempt turns unknown into "
-    "incomplete before the write), and Activity 2 reads it as known.",
-    "CO-10": "Objective completion through read/write maps with completed-by-measure "
-    "objectives: cmi.objectives.n.completion_status reads 'incomplete' where ADL expects the "
-    "completion the previous SCO's measure gave ('completed').",
-    "CO-12d": "Cluster completion by measure (Activity 1, minProgressMeasure 0.7) from a child's "
-    "progress measure written to a global objective: scorm-again 3.4.3 retries Activity 1 where "
-    "ADL expects it completed and continues to Activity 4.",
-    "CO-13a": "cmi.completion_status 'unknown' with the primary objective's completion set "
-    "through cmi.objectives: ADL leaves the global objective's completion unknown (Activity 2 "
-    "skips on 'not progress known'); scorm-again 3.4.3 writes the objective's completion.",
-    "DDM": "adl.data shared data: a store written in package DDMb (sharedDataGlobalToSystem "
-    "false) must stay uninitialised (403) in DDMa; scorm-again 3.4.3 answers it initialised.",
+    "DDM": "The shared data stores now read as ADL expects (a store written empty answers 403); the "
+    "case fails later: DDMb's attempt is closed once its root rolls up completed "
+    "(enrollments.services, is_open False on COMPLETED), so relaunching DDMb after its SCO's "
+    "Suspend All starts a new attempt at Activity 1b where ADL resumes Activity 2b.",
     "DMI": "scorm-again 3.4.3's data model validation differs from the RTE book in hundreds of "
     "calls: empty cmi.location/comments locations/language refused (406), unset collection "
     "members answer 403 instead of 301, invalid URNs and timeintervals accepted, pattern syntax "
     "not checked, interactions.n.objectives before interactions.n.id accepted.",
-    "RU-13d": "Objective maps with objectivesGlobalToSystem false and an exitParent / retry "
-    "chain: ADL delivers Activity 6; scorm-again 3.4.3 flows back into Activity 2.",
-    "SX-04b": "An abandoned attempt must not count what its SCO reported; the player rolls "
-    "the SCO's status up as it reports it (autoRollupOnCMIChange), so Activity 1 is satisfied "
-    "and skipped when the root is chosen again.",
-    "T-01b": "Rollup of forwardOnly clusters with attempt limits and ifNotSkipped/ifAttempted "
-    "considerations: ADL leaves Activity 12 after Activity 14 (to Activity 18); scorm-again "
-    "3.4.3 delivers Activity 15.",
 }
 
 

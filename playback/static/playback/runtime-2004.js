@@ -40,9 +40,33 @@
     };
   }
 
+  // A shared data store written empty holds nothing: the SCOs delivered after it read it as
+  // not initialised (403), as ADL's LMS test expects of adl.data.n.store (DDM: tarID_3, set to
+  // "" by Activity 1, answers 403 in Activity 2). 3.4.3 counts any write as initialising it.
+  function emptyStoresUnset(api) {
+    var data = api.adl && api.adl.data;
+    if (!data || typeof data.configure !== "function") return;
+    var container = Object.getPrototypeOf(data);
+    if (container.adlEmptyUnset) return;
+    container.adlEmptyUnset = true;
+    var forget = function (stores) {
+      Object.keys(stores || {}).forEach(function (id) {
+        if (stores[id] === "") delete stores[id];
+      });
+    };
+    ["configure", "refreshStores"].forEach(function (name) {
+      var original = container[name];
+      if (typeof original !== "function") return;
+      container[name] = function () {
+        forget(arguments[name === "configure" ? 1 : 0]);
+        return original.apply(this, arguments);
+      };
+    });
+  }
+
   // Where scorm-again 3.4.3's sequencing departs from the SN book, as ADL's LMS conformance test
   // shows (tests/e2e/test_adl_conformance.py names the cases).
-  function fixSequencing(api) {
+  function fixSequencing(api, options) {
     function leafCompletion(activity) {
       if (activity.completedByMeasure) {
         var primary = activity.primaryObjective;
@@ -89,6 +113,17 @@
             known = Boolean(child.objectiveMeasureStatus);
             break;
           case "completed":
+            // A child's progress from an earlier attempt of its parent does not count
+            // (progressInfoAvailableInCurrentParentAttempt, RU-04bc): 3.4.3's evaluate says so.
+            if (!child.children.length && child.progressInfoAvailableInCurrentParentAttempt !== false) {
+              // A leaf's completion as its rules see it (leafCompletion): by its measure when
+              // completed by measure, a measure read from a global objective included (CO-03:
+              // Activity 6 reads 0.55 against a minimum of 0.5 and is completed, so its cluster
+              // rolls up satisfied and is skipped). 3.4.3 looks at its completion status only.
+              var completion = leafCompletion(child);
+              if (completion === "unknown") return null;
+              return condition.operator === "not" ? completion !== "completed" : completion === "completed";
+            }
             known = child.completionStatus !== "unknown" && child.completionStatus !== "not attempted";
             break;
         }
@@ -127,6 +162,45 @@
       if (withoutRequest && request === "exit") return null;
       return prepare.apply(service, arguments);
     };
+    // An abandoned attempt counts nothing its SCO reported: Abandon and Abandon All end the
+    // attempt without the End Attempt Process (TB.2.3), so no run-time data reaches the
+    // activity's tracking status. The player rolls the SCO's reports up as they arrive
+    // (autoRollupOnCMIChange), so the activity and the global objectives are put back as they
+    // were when the SCO initialised, and the tree rolled up again (SX-04b: Activity 1, passed
+    // then abandoned, is not skipped as satisfied when the root is chosen).
+    var sequencingProcess = api._sequencing.overallSequencingProcess;
+    var atInitialize = null;
+    var initialize = api.lmsInitialize;
+    api.lmsInitialize = api.Initialize = function () {
+      var result = initialize.apply(api, arguments);
+      var current = api._sequencing.getCurrentActivity();
+      atInitialize = null;
+      if (result === "true" && current && !current.children.length) {
+        var globals = {};
+        sequencingProcess.getGlobalObjectiveMap().forEach(function (entry, id) {
+          globals[id] = Object.assign({}, entry);
+        });
+        atInitialize = { activity: current, state: current.getSuspensionState(), globals: globals };
+      }
+      return result;
+    };
+    function undoReports(saved) {
+      var activity = saved.activity;
+      var state = Object.assign({}, saved.state, {
+        isActive: activity.isActive,
+        isSuspended: activity.isSuspended,
+        activityAttemptActive: activity.activityAttemptActive,
+        attemptCount: activity.attemptCount
+      });
+      delete state.children;
+      activity.restoreSuspensionState(state);
+      var map = sequencingProcess.getGlobalObjectiveMap();
+      Array.from(map.keys()).forEach(function (id) {
+        if (saved.globals[id]) Object.assign(map.get(id), saved.globals[id]);
+        else map.delete(id);
+      });
+      sequencingProcess.rollupProcess.overallRollupProcess(activity, map);
+    }
     var finish = api.lmsFinish;
     api.lmsFinish = api.Terminate = function () {
       // cmi.exit "time-out" ends the learner's attempt on the whole course: the LMS processes
@@ -136,6 +210,16 @@
         api.adl.nav.request = "exitAll";
       }
       var pending = api.adl && api.adl.nav ? api.adl.nav.request : "";
+      var saved = atInitialize;
+      if (
+        (pending === "abandon" || pending === "abandonAll") &&
+        saved &&
+        saved.activity === api._sequencing.getCurrentActivity() &&
+        api.isInitialized() &&
+        !api.isTerminated()
+      ) {
+        undoReports(saved);
+      }
       var ended = !pending || pending === "_none_";
       withoutRequest = ended;
       var result;
@@ -339,39 +423,423 @@
         return ended;
       }
       var data = activity.isActive && !activity.children.length && this.getCMIData && this.getCMIData();
-      if (!data || !data.completion_status_was_set || controls.completionSetByContent) {
-        return endAttempt.apply(this, arguments);
-      }
+      if (!data || controls.completionSetByContent) return endAttempt.apply(this, arguments);
       // What the SCO's data makes of the completion: by the measure of the activity or its
       // primary objective when completed by measure (CO-09; unknown without one: CO-04c), else
       // as it said, "unknown" included (CO-13a). An unknown one stays unknown through the
       // attempt's end ("not attempted" is how 3.4.3 spells it without making it "incomplete").
+      // A completed-by-measure activity whose SCO gave a measure only through its primary
+      // objective (cmi.objectives.n.progress_measure) is judged by it too, whether or not the
+      // SCO set cmi.completion_status (CO-10: 0.3 against a minimum of 0.15 is "completed";
+      // 3.4.3 takes the objective's completion as it read it from the global objective).
       this._rteDataTransferService.transferRteData(activity);
       var reported = leafCompletion(activity);
+      var byMeasure = activity.completedByMeasure && reported !== "unknown";
+      if (!data.completion_status_was_set && !byMeasure) return endAttempt.apply(this, arguments);
+      // cmi.completion_status, when the SCO set it, is the activity's completion and its
+      // primary objective's, whatever the SCO also set on the primary objective's
+      // cmi.objectives entry (RTE 4.2.4, 4.2.17; CO-13a: "unknown" here, "completed" there,
+      // and the global objective stays unknown). 3.4.3 lets the objective's entry win.
+      // "not attempted" is a known progress, not completed (SX-06: "if not completed, retry"
+      // retries it; CO-12b: its cluster reads "incomplete" from the global objective).
+      if (!activity.completedByMeasure) {
+        var said = data.completion_status;
+        reported =
+          said === "completed" ? said : said === "incomplete" || said === "not attempted" ? "incomplete" : "unknown";
+      }
       if (reported === "unknown") activity.completionStatus = "not attempted";
+      var globals = this.globalObjectiveMap;
+      var primary = activity.primaryObjective;
+      var targets = primary
+        ? (primary.mapInfo || []).filter(function (map) {
+            return map.writeCompletionStatus;
+          })
+        : [];
+      // The completion the activity ends with, and what its write maps give its global
+      // objectives: a known one is written; an unknown one writes nothing (SN 3.10.3, Objective
+      // Completion Status is written only when Attempt Progress Status is true), so the global
+      // objective keeps what it had.
+      var before = {};
+      targets.forEach(function (map) {
+        var entry = globals.get(map.targetObjectiveID);
+        if (entry) before[map.targetObjectiveID] = [entry.completionStatus, entry.completionStatusKnown];
+      });
+      var settle = function () {
+        activity.completionStatus = reported;
+        activity.attemptProgressStatus = reported !== "unknown";
+        if (primary) primary.completionStatus = reported;
+        targets.forEach(function (map) {
+          var entry = globals.get(map.targetObjectiveID);
+          if (!entry) return;
+          var kept = before[map.targetObjectiveID] || ["unknown", false];
+          entry.completionStatus = reported === "unknown" ? kept[0] : reported;
+          entry.completionStatusKnown = reported === "unknown" ? kept[1] : true;
+        });
+      };
+      // 3.4.3's endAttempt transfers the SCO's data again (a completed-by-measure activity
+      // without a measure comes back "unknown"), turns "unknown" into "incomplete", writes that
+      // to the global objectives and has every activity read them before this wrapper could
+      // correct it (CO-04c: Activity 2 reads "incomplete" and is not skipped for "not activity
+      // progress known"). The write is corrected as it happens, before the read.
+      var rollupProcess = this.rollupProcess;
+      rollupProcess.syncTerminatedActivityObjectives = function (ended) {
+        var written = Object.getPrototypeOf(rollupProcess).syncTerminatedActivityObjectives.apply(
+          rollupProcess,
+          arguments
+        );
+        if (ended === activity) settle();
+        return written;
+      };
       var result;
       controls.completionSetByContent = true;
       try {
         result = endAttempt.apply(this, arguments);
       } finally {
         controls.completionSetByContent = false;
+        delete rollupProcess.syncTerminatedActivityObjectives;
       }
       if (activity.completionStatus !== reported) {
-        activity.completionStatus = reported;
-        activity.attemptProgressStatus = reported !== "unknown";
-        var globals = this.globalObjectiveMap;
-        var primary = activity.primaryObjective;
-        if (primary) {
-          primary.completionStatus = reported;
-          (primary.mapInfo || []).forEach(function (map) {
-            var entry = map.writeCompletionStatus && globals.get(map.targetObjectiveID);
+        settle();
+        this.rollupProcess.overallRollupProcess(activity, globals);
+      }
+      return result;
+    };
+    // RTE-to-SN data transfer: cmi.progress_measure is the activity's attempt completion amount
+    // and its primary objective's progress measure, what the objective's write maps give the
+    // global objective (CO-10: Activity 1 reads 0.39 after Activity 2 set cmi.progress_measure
+    // 0.39). 3.4.3 then overwrites the primary objective's measure with its cmi.objectives
+    // entry, which still holds what the SCO was given at launch (0.3).
+    var transfer = Object.getPrototypeOf(termination._rteDataTransferService);
+    var transferRteData = transfer.transferRteData;
+    transfer.transferRteData = function (activity) {
+      var result = transferRteData.apply(this, arguments);
+      var data = this.context.getCMIData && this.context.getCMIData();
+      var measure = data && data.progress_measure !== "" ? parseFloat(data && data.progress_measure) : NaN;
+      if (!isNaN(measure) && activity.primaryObjective) {
+        // The activity's copy too: setting its completion copies it onto the primary objective.
+        activity.progressMeasure = measure;
+        activity.progressMeasureStatus = true;
+        activity.primaryObjective.progressMeasure = measure;
+        activity.primaryObjective.progressMeasureStatus = true;
+      }
+      return result;
+    };
+    // Objective map writes when an attempt ends (SN 3.10.3): an objective's progress measure
+    // goes to the global objectives it writes to. 3.4.3 writes only satisfaction and measure
+    // then, and the tree-wide synchronisation that follows reads each global objective into
+    // the objective before writing, so the ended attempt's measure is lost to what the
+    // objective read at launch (CO-10: Activity 2's cmi.progress_measure 0.39 replaced by 0.3).
+    var rollupPrototype = Object.getPrototypeOf(termination.rollupProcess);
+    var writeTerminated = rollupPrototype.syncTerminatedActivityObjectives;
+    rollupPrototype.syncTerminatedActivityObjectives = function (activity, globals) {
+      var written = writeTerminated.apply(this, arguments);
+      if (globals && this.globalObjectiveSynchronizer.canWriteGlobalObjectives(activity)) {
+        activity.getAllObjectives().forEach(function (objective) {
+          if (!objective.progressMeasureStatus) return;
+          (objective.mapInfo || []).forEach(function (map) {
+            var entry = map.writeProgressMeasure && globals.get(map.targetObjectiveID || objective.id);
             if (entry) {
-              entry.completionStatus = reported;
-              entry.completionStatusKnown = reported !== "unknown";
+              entry.progressMeasure = objective.progressMeasure;
+              entry.progressMeasureKnown = true;
             }
           });
+        });
+      }
+      return written;
+    };
+    // Activity Progress Rollup Using Measure (RB.1.3a): a cluster completed by measure whose
+    // primary objective reads its progress measure from a global objective is judged by what
+    // it reads, the global objective's measure standing for the activity's attempt completion
+    // amount, as ADL's sequencer reads it (CO-12d: Activity 1 reads 0.95 from Activity 2's write
+    // and is completed, where its children's weighted mean is 0.475). 3.4.3 judges the mean.
+    var progressProcessor = Object.getPrototypeOf(
+      api._sequencing.overallSequencingProcess.rollupProcess.progressProcessor
+    );
+    var progressByMeasure = progressProcessor.activityProgressRollupUsingMeasure;
+    progressProcessor.activityProgressRollupUsingMeasure = function (activity) {
+      var primary = activity.primaryObjective;
+      if (activity.completedByMeasure && activity.children.length && primary) {
+        var map = sequencingProcess.getGlobalObjectiveMap();
+        (primary.mapInfo || []).forEach(function (info) {
+          var entry = info.readProgressMeasure && map.get(info.targetObjectiveID || primary.id);
+          if (entry && entry.progressMeasureKnown) {
+            activity.attemptCompletionAmount = entry.progressMeasure;
+            activity.attemptCompletionAmountStatus = true;
+          }
+        });
+      }
+      return progressByMeasure.apply(this, arguments);
+    };
+    // With objectivesGlobalToSystem false the global objectives belong to one experience of the
+    // content organization (CAM, adlseq:objectivesGlobalToSystem): a retry of the root begins
+    // another, so they are unknown again before its flow looks at them (RU-13d: the root,
+    // retried because the global objective it reads is failed, skips Activity 1, attempted and
+    // its objective unknown, and delivers Activity 6). 3.4.3 keeps them across the retry.
+    var retryHandler = process.retryHandler;
+    var handleRetry = retryHandler.handleRetry;
+    retryHandler.handleRetry = function (current) {
+      if (
+        options.objectivesGlobalToSystem === false &&
+        current &&
+        !current.parent &&
+        current.children.length &&
+        !current.isActive &&
+        !current.isSuspended
+      ) {
+        forgetGlobalObjectives(current);
+      }
+      return handleRetry.apply(this, arguments);
+    };
+    function forgetGlobalObjectives(root) {
+      var map = sequencingProcess.getGlobalObjectiveMap();
+      map.forEach(function (entry) {
+        Object.assign(entry, {
+          satisfiedStatus: false,
+          satisfiedStatusKnown: false,
+          normalizedMeasure: 0,
+          normalizedMeasureKnown: false,
+          progressMeasure: 0,
+          progressMeasureKnown: false,
+          completionStatus: "unknown",
+          completionStatusKnown: false,
+          rawScore: "",
+          rawScoreKnown: false,
+          minScore: "",
+          minScoreKnown: false,
+          maxScore: "",
+          maxScoreKnown: false
+        });
+      });
+      (function forget(activity) {
+        activity.getAllObjectives().forEach(function (objective) {
+          (objective.mapInfo || []).forEach(function (info) {
+            if (!map.has(info.targetObjectiveID || objective.id)) return;
+            var state = {};
+            if (info.readSatisfiedStatus) state.satisfiedStatusKnown = false;
+            if (info.readNormalizedMeasure) state.normalizedMeasureKnown = false;
+            objective.applyReadMappedState(state);
+            if (info.readCompletionStatus) objective.completionStatus = "unknown";
+            if (info.readProgressMeasure) objective.progressMeasureStatus = false;
+            if (objective.isPrimary) objective.applyToActivity(activity);
+          });
+        });
+        activity.children.forEach(forget);
+      })(root);
+    }
+    // Choice Sequencing Request Process (SB.2.9): the target must pass the Check Activity
+    // Process (UP.5), which looks at its limit conditions and "disabled" rules only; a skip
+    // rule applies when flow passes an activity, not when the learner or a SCO chooses it
+    // (CM-04c: Activity 11, skipped "if attempted", is chosen again and flows into Activity
+    // 12). 3.4.3's check refuses a target whose skip rule holds (SB.2.9-5).
+    var choiceHandler = Object.getPrototypeOf(process.choiceHandler);
+    var handleChoice = choiceHandler.handleChoice;
+    var traversal = Object.getPrototypeOf(process.traversalService);
+    var checkActivity = traversal.checkActivityProcess;
+    var chosen = null;
+    // A chosen cluster is entered by the Flow Subprocess (SB.2.9 step 13, SB.2.3), whose
+    // traversal applies each activity's skip rules (SB.2.2): nothing skipped is delivered, and
+    // the flow goes on past it (CM-04b/CM-04c: choosing Activity 10 flows past Activity 11,
+    // skipped "if attempted", to Activity 14). 3.4.3 goes down to the first leaf without them.
+    choiceHandler.handleChoice = function (targetId) {
+      var target = this.activityTree.getActivity(targetId) || null;
+      var result;
+      chosen = target;
+      try {
+        result = handleChoice.apply(this, arguments);
+      } finally {
+        chosen = null;
+      }
+      if (target && target.children.length && result.deliveryRequest === "deliver" && !result.exception) {
+        var flow = this.traversalService.findFirstDeliverableActivityResult(target);
+        if (flow.deliverable && flow.identifiedActivity) {
+          result.targetActivity = flow.identifiedActivity;
+        } else {
+          result.deliveryRequest = "doNotDeliver";
+          result.targetActivity = null;
+          result.exception = "SB.2.9-9";
         }
-        this.rollupProcess.overallRollupProcess(activity, globals);
+      }
+      return result;
+    };
+    traversal.checkActivityProcess = function (activity) {
+      if (activity !== chosen) return checkActivity.apply(this, arguments);
+      chosen = null; // the target's own check only, not the flow into it that follows
+      if (!activity.isAvailable || this.ruleEngine.checkLimitConditions(activity)) return false;
+      var rules = activity.sequencingRules ? activity.sequencingRules.preConditionRules : [];
+      var evaluated = this.getActivityForEvaluation(activity);
+      return !rules.some(function (rule) {
+        return rule.action === "disabled" && rule.evaluate(evaluated) === true;
+      });
+    };
+    // Overall Rollup Process after a global objective changes (SN 4.6, ADL's sequencer rolls up
+    // every activity that reads a changed global objective): a leaf completed by measure whose
+    // read progress measure now completes it changes its parent's rollup, though 3.4.3 counts
+    // only a changed status as a change (CO-03: the cluster of a leaf that reads 0.55 against a
+    // minimum of 0.5 rolls up "satisfied if all children completed").
+    var mapping = rollup.processGlobalObjectiveMapping;
+    var mappingDepth = 0;
+    rollup.processGlobalObjectiveMapping = function (activity, globals) {
+      var before = [];
+      (function collect(node) {
+        if (!node.children.length) {
+          if (node.completedByMeasure) before.push([node, leafCompletion(node)]);
+        } else {
+          node.children.forEach(collect);
+        }
+      })(activity);
+      mappingDepth++;
+      var changed;
+      try {
+        changed = mapping.apply(this, arguments);
+      } finally {
+        mappingDepth--;
+      }
+      if (!mappingDepth) {
+        var self = this;
+        before.forEach(function (pair) {
+          var node = pair[0];
+          if (node.parent && !node.isActive && leafCompletion(node) !== pair[1]) {
+            self.overallRollupProcess(node, globals);
+          }
+        });
+      }
+      return changed;
+    };
+    // Flow Tree Traversal (SB.2.1) backward into a forwardOnly cluster enters it forward, at its
+    // first child; running off its end in that flow (everything in it skipped), the traversal
+    // turns backward again from the cluster, whose previous activity is next (the previous
+    // traversal direction, SB.2.1 step 3.1; CM-03b: Previous from Activity 8 past Activity 4's
+    // skipped children to Activity 3). 3.4.3 stops at the cluster's end (SB.2.8-3).
+    var backwardFlow = 0;
+    var flowSubprocess = traversal.flowSubprocess;
+    traversal.flowSubprocess = function (from, direction) {
+      if (direction !== "backward") return flowSubprocess.apply(this, arguments);
+      backwardFlow++;
+      try {
+        return flowSubprocess.apply(this, arguments);
+      } finally {
+        backwardFlow--;
+      }
+    };
+    var continueFlow = traversal.continueFlowActivityTraversal;
+    traversal.continueFlowActivityTraversal = function (from, mode, skipChildren, boundary) {
+      if (
+        backwardFlow &&
+        mode === "forward" &&
+        boundary &&
+        boundary.sequencingControls.forwardOnly &&
+        !this.flowTreeTraversalSubprocess(from, mode, skipChildren, boundary).activity
+      ) {
+        return continueFlow.call(this, boundary, "backward", true, null);
+      }
+      return continueFlow.apply(this, arguments);
+    };
+    // Constrain Choice (SB.2.9, as ADL's sequencer applies it): a choice is limited only by a
+    // constrained cluster that holds the current activity below the common ancestor of the
+    // current and target activities, to the activity next to it (or before it, for a target
+    // before it) and that activity's children; a choice within a branch, or from a cluster
+    // whose parent is the common ancestor, is not constrained (CM-16: with constrainChoice on
+    // the root, Activity 2 chooses Activity 3, and Activity 3 chooses Activity 1). 3.4.3
+    // refuses any target outside the current activity's branch of a constrained cluster
+    // (NB.2.1-11). Prevent Activation keeps its check: an inactive cluster on the target's path
+    // below the common ancestor is not activated by a choice.
+    var preorder = function (root) {
+      var order = [];
+      (function visit(node) {
+        order.push(node);
+        node.children.forEach(visit);
+      })(root);
+      return order;
+    };
+    // Flow Tree Traversal without entering clusters (SB.2.1, no controls): the activity next to
+    // (or before) ``activity``, going up to its ancestors' siblings.
+    var beside = function (activity, forward) {
+      for (var node = activity; node && node.parent; node = node.parent) {
+        var siblings = node.parent.getAvailableChildren();
+        var other = siblings[siblings.indexOf(node) + (forward ? 1 : -1)];
+        if (other) return other;
+      }
+      return null;
+    };
+    var contains = function (ancestor, activity) {
+      for (var node = activity; node; node = node.parent) if (node === ancestor) return true;
+      return false;
+    };
+    var commonAncestor = function (from, to) {
+      for (var node = from.children.length ? from : from.parent; node; node = node.parent) {
+        if (contains(node, to)) return node;
+      }
+      return null;
+    };
+    // Prevent Activation likewise: a choice may not start an attempt on an inactive cluster
+    // with preventActivation on the target's path below the common ancestor; a target beside
+    // the current activity is not such a choice (CM-17a: from Activity 3, Activity 4 beside
+    // it is chosen and flows into Activity 5). 3.4.3 refuses any unattempted target whose
+    // parent prevents activation (SB.2.9-6).
+    var constrainedChoiceAllowed = function (current, target, common) {
+      if (!current || !target || !common || current === target || target === common) return true;
+      if (current.parent === target.parent) return true;
+      for (var walk = current.parent; walk && walk !== common; walk = walk.parent) {
+        if (walk.sequencingControls && walk.sequencingControls.constrainChoice) {
+          var order = preorder(api._sequencing.activityTree.root);
+          var next = beside(walk, order.indexOf(target) > order.indexOf(walk));
+          if (!next || (target.parent !== next && target !== next)) return false;
+          break;
+        }
+      }
+      for (var up = target.parent; up && up !== common; up = up.parent) {
+        if (!up.isActive && up.sequencingControls && up.sequencingControls.preventActivation) return false;
+      }
+      return true;
+    };
+    var validity = sequencingProcess.navigationValidityService;
+    var validityProto = validity && Object.getPrototypeOf(validity);
+    while (validityProto && !Object.prototype.hasOwnProperty.call(validityProto, "validateConstrainChoice")) {
+      validityProto = Object.getPrototypeOf(validityProto);
+    }
+    if (validityProto) {
+      validityProto.validateConstrainChoice = function (current, target, common) {
+        if (!constrainedChoiceAllowed(current, target, common)) return { valid: false, exception: "NB.2.1-11" };
+        return this.validateAncestors(common, current, target);
+      };
+    }
+    // The same rule where the Choice Sequencing Request Process checks it (SB.2.9-8); 3.4.3
+    // allows only the next sibling forward and completed ones backward (SB.2.9-7).
+    var constraints = Object.getPrototypeOf(process.constraintValidator);
+    var atLevel = constraints.validateConstraintsAtLevel;
+    constraints.validateConstraintsAtLevel = function (ancestor) {
+      var controls = ancestor.sequencingControls;
+      var constrain = controls.constrainChoice;
+      var prevent = controls.preventActivation;
+      controls.constrainChoice = false;
+      controls.preventActivation = false;
+      try {
+        return atLevel.apply(this, arguments);
+      } finally {
+        controls.constrainChoice = constrain;
+        controls.preventActivation = prevent;
+      }
+    };
+    var pathToRoot = constraints.validatePathToRoot;
+    constraints.validatePathToRoot = function (target) {
+      var saved = [];
+      for (var node = target.parent; node; node = node.parent) {
+        saved.push([node.sequencingControls, node.sequencingControls.preventActivation]);
+        node.sequencingControls.preventActivation = false;
+      }
+      try {
+        return pathToRoot.apply(this, arguments);
+      } finally {
+        saved.forEach(function (pair) {
+          pair[0].preventActivation = pair[1];
+        });
+      }
+    };
+    var ancestorConstraints = constraints.validateAncestorConstraints;
+    constraints.validateAncestorConstraints = function (current, target) {
+      var result = ancestorConstraints.apply(this, arguments);
+      if (result.valid && current && !constrainedChoiceAllowed(current, target, commonAncestor(current, target))) {
+        return { valid: false, exception: "SB.2.9-8" };
       }
       return result;
     };
@@ -393,6 +861,24 @@
     };
     childFilter.checkChildForRollupSubprocess = function (child, type, action) {
       var setting = considerations[action];
+      // "ifAttempted" and "ifNotSuspended" look at the child's Activity Progress Status, which
+      // a cluster has once its rollup knows its completion; 3.4.3 reads the attempt progress
+      // flag only its leaves set, and leaves out an attempted, completed cluster (T-01b: the
+      // completed pretest counts for its module, which is then completed and exited).
+      if (
+        setting &&
+        (child[setting] === "ifAttempted" || child[setting] === "ifNotSuspended") &&
+        child.children.length &&
+        !child.attemptProgressStatus &&
+        (child.completionStatus === "completed" || child.completionStatus === "incomplete")
+      ) {
+        child.attemptProgressStatus = true;
+        try {
+          return checkChild.apply(this, arguments);
+        } finally {
+          child.attemptProgressStatus = false;
+        }
+      }
       if (!setting || child[setting] !== "ifNotSkipped") return checkChild.apply(this, arguments);
       var skipped = child.wasSkipped;
       var included;
@@ -517,7 +1003,8 @@
       sequencing: { activityTree: this.tree, eventListeners: listeners, autoRollupOnCMIChange: true }
     });
     guardContainers(api);
-    fixSequencing(api);
+    emptyStoresUnset(api);
+    fixSequencing(api, { objectivesGlobalToSystem: (this.config.globals || {}).objectivesGlobal !== false });
     // The learner's navigation request, made while the SCO runs, is the one processed when the
     // SCO terminates, whatever the SCO sets on its way out (ADL CM-09ab, CM-09bb, CM-09cb).
     var terminate = api.Terminate;
@@ -776,17 +1263,67 @@
     // navigate() ignores requests while an activity's data loads: the controls say so.
     var closed = this.ended || this.loading;
     var flowless = this.flowless;
+    var exitFrom = this.choiceExitBoundary();
     Object.keys(choice).forEach(function (id) {
-      enabled[id] = !closed && choice[id] === "true" && !flowless[id];
+      enabled[id] = !closed && choice[id] === "true" && !flowless[id] && (!exitFrom || exitFrom(id));
     });
     this.env.ui.render({
       current: this.current,
       enabled: enabled,
       canContinue: !closed && Boolean(v.continue),
-      canPrevious: !closed && Boolean(v.previous),
+      canPrevious: !closed && Boolean(v.previous) && this.previousFlows(),
       hidden: v.hideLmsUi || [],
       concealed: this.api ? hiddenFromChoice(this.api._sequencing.activityTree.root) : []
     });
+  };
+
+  // Choice Exit (SN 3.2.1, ADL's table of contents): while an activity whose choiceExit is false
+  // is active, no choice may leave it, and it is not chosen itself: only the activities below
+  // the lowest such activity are offered (CM-07a: at Activity 6, a leaf with choiceExit false,
+  // the contents offer nothing). 3.4.3's validity offers the activity itself. Null when no
+  // such activity is active.
+  Runtime2004.prototype.choiceExitBoundary = function () {
+    var sequencing = this.api && this.api._sequencing;
+    var current = sequencing && sequencing.getCurrentActivity();
+    for (var node = current; node; node = node.parent) {
+      if (node.isActive && node.sequencingControls && node.sequencingControls.choiceExit === false) {
+        var boundary = node;
+        return function (id) {
+          for (var walk = sequencing.activityTree.getActivity(id); walk; walk = walk.parent) {
+            if (walk.parent === boundary) return true;
+          }
+          return false;
+        };
+      }
+    }
+    return null;
+  };
+
+  // Previous is offered when the Previous Sequencing Request Process (SB.2.8) would deliver
+  // something: its backward flow from the current activity (SB.2.3) finds an activity it may
+  // deliver, as ADL's LMS validates the request before showing it (CM-04b: from Activity 15 the
+  // flow backward enters Activity 8, whose flow is off, and stops). 3.4.3's validity says valid
+  // whenever the current activity has something before it. The probe runs the library's own
+  // flow, its skip marks put back afterwards.
+  Runtime2004.prototype.previousFlows = function () {
+    var sequencing = this.api && this.api._sequencing;
+    var current = sequencing && sequencing.getCurrentActivity();
+    if (!current) return true;
+    var traversal = sequencing.overallSequencingProcess.sequencingProcess.traversalService;
+    var activities = sequencing.activityTree.getAllActivities();
+    var skipped = activities.map(function (activity) {
+      return activity.wasSkipped;
+    });
+    try {
+      var flow = traversal.flowSubprocess(current, "backward");
+      return Boolean(flow && flow.deliverable);
+    } catch (error) {
+      return true; // the library's own validity stands
+    } finally {
+      activities.forEach(function (activity, index) {
+        activity.wasSkipped = skipped[index];
+      });
+    }
   };
 
   // The activities a "hidden from choice" pre-condition rule hides now (SN 3.4.2): the table
