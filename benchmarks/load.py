@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import re
 import shutil
 import statistics
@@ -106,6 +107,35 @@ class LearnerRun:
     acknowledged: dict[int, int] = field(default_factory=dict)  # learner index -> last sequence
     requests: int = 0
     late_ms: list[float] = field(default_factory=list)  # how late the client sent (its own lag)
+    methods: list[str] = field(default_factory=list)  # GET (polls), POST (commits), per latency
+    started_at: list[float] = field(default_factory=list)  # seconds into the run, per latency
+
+    def split(self, second: float = 0.0) -> str:
+        """The p50 and p99 of polls and of commits apart (sent ``second`` s or more in)."""
+        names = {"GET": "polls", "POST": "commits"}
+        found: dict[str, list[float]] = {}
+        for method, at, ms in zip(self.methods, self.started_at, self.latencies_ms, strict=True):
+            if at >= second:
+                found.setdefault(method, []).append(ms)
+        return ", ".join(
+            f"{names.get(method, method)} p50 {_percentile(values, 50):.0f} / p99 "
+            f"{_percentile(values, 99):.0f} ms"
+            for method, values in sorted(found.items())
+        )
+
+    def p99_from(self, second: float) -> float:
+        """The p99 of requests sent ``second`` seconds or more into the run."""
+        return _percentile(
+            [ms for at, ms in zip(self.started_at, self.latencies_ms, strict=True) if at >= second],
+            99,
+        )
+
+    def p99_before(self, second: float) -> float:
+        """The p99 of requests sent in the first ``second`` seconds of the run."""
+        return _percentile(
+            [ms for at, ms in zip(self.started_at, self.latencies_ms, strict=True) if at < second],
+            99,
+        )
 
     def p99(self) -> float:
         return _percentile(self.latencies_ms, 99)
@@ -155,7 +185,8 @@ async def _learners(
     import random
 
     run = LearnerRun()
-    deadline = time.monotonic() + seconds
+    begun = time.monotonic()
+    deadline = begun + seconds
 
     async def timed(index: int, method: str, path: str, headers: dict, body: bytes) -> int:
         started = time.monotonic()
@@ -165,6 +196,8 @@ async def _learners(
             run.errors.append(f"{method} {type(err).__name__}")
             return 0
         run.latencies_ms.append((time.monotonic() - started) * 1000)
+        run.methods.append(method)
+        run.started_at.append(started - begun)
         run.requests += 1
         if not 200 <= status < 300:
             run.errors.append(f"{method} {status}")
@@ -172,8 +205,11 @@ async def _learners(
 
     async def commit(index: int, who: Learner, sequence: int) -> None:
         body = json.dumps(make_commit(who.commit_token, who.activity, sequence)).encode()
-        # The launcher sends no cookie (another origin); the player before it did.
-        headers = {"Content-Type": "text/plain;charset=UTF-8", "Cookie": f"sessionid={who.cookie}"}
+        headers = {"Content-Type": "text/plain;charset=UTF-8"}
+        if os.environ.get("BENCH_COMMIT_FORMAT") == "legacy":
+            # The player before issue 12/13 sent the learner's session; the launcher, on
+            # another site, sends no cookie of the LMS.
+            headers["Cookie"] = f"sessionid={who.cookie}"
         if await timed(index, "POST", who.commit_path, headers, body) == 200:
             run.acknowledged[index] = sequence
 

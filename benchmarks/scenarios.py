@@ -263,7 +263,7 @@ def commit_poll(options: Options) -> list[Figure]:
             path=f"{CLIENTS} learners committing (16 KB) and polling for {seconds} s, no think time",
             value=f"p99 {p99:.0f} ms ({ratio(p99, baseline.p99()):.1f}x the no-op's p99)",
             detail=(
-                f"{run.requests / seconds:.0f} req/s, {len(run.errors)} errors "
+                f"{run.requests / seconds:.0f} req/s ({run.split()}), {len(run.errors)} errors "
                 f"{sorted(set(run.errors))[:3]}, {lost} lost; no-op under the same load: p99 "
                 f"{baseline.p99():.0f} ms, {baseline.requests / min(seconds, 15):.0f} req/s"
             ),
@@ -276,6 +276,11 @@ def commit_poll(options: Options) -> list[Figure]:
 @benchmark("cadence")
 def cadence(options: Options) -> list[Figure]:
     """Learners held at a real cadence: a poll every 3 s, a 16 KB commit every 30 s."""
+    # Held: the figure is the steady state. All the learners start within the first 3 s, each
+    # first poll rendering its panel and each first commit creating its rows, a burst no real
+    # course sees; the requests sent in the first WARMUP seconds (one commit cycle) are not
+    # counted in the p99 (their own p99 is printed), though their errors and commits are.
+    warmup = 15 if options.quick else 30
     seconds = 35 if options.quick else 65
     counts = sorted(options.learners)
     results: list[tuple[int, LearnerRun, int]] = []
@@ -288,7 +293,7 @@ def cadence(options: Options) -> list[Figure]:
                 run = run_learners(
                     server.port,
                     learners[:count],
-                    seconds=seconds,
+                    seconds=warmup + seconds,
                     poll_every=3,
                     commit_every=30,
                     make_commit=fixtures.commit_16k,
@@ -296,22 +301,31 @@ def cadence(options: Options) -> list[Figure]:
                 )
                 lost = _lost(run, seeded)
                 results.append((count, run, lost))
-                if run.errors or lost or run.p99() >= 250:
+                if run.errors or lost or run.p99_from(warmup) >= 250:
                     break
     held = max(
-        (count for count, run, lost in results if not run.errors and not lost and run.p99() < 250),
+        (
+            count
+            for count, run, lost in results
+            if not run.errors and not lost and run.p99_from(warmup) < 250
+        ),
         default=0,
     )
     detail = "; ".join(
-        f"{count}: p99 {run.p99():.0f} ms, {run.requests / seconds:.0f} req/s, "
-        f"{len(run.errors)} errors, {lost} lost, client lag p99 {_late(run):.0f} ms"
+        f"{count}: p99 {run.p99_from(warmup):.0f} ms ({run.split(warmup)}), "
+        f"{sum(at >= warmup for at in run.started_at) / seconds:.0f} req/s, "
+        f"{len(run.errors)} errors, {lost} lost, client lag p99 {_late(run):.0f} ms, "
+        f"the first {warmup} s (all arriving at once) p99 {run.p99_before(warmup):.0f} ms"
         for count, run, lost in results
     )
     return [
         Figure(
             path="learners held at a real cadence (poll every 3 s, 16 KB commit every 30 s)",
             value=f"{held:,} learners with p99 < 250 ms",
-            detail=f"{detail}; {options.database}, {_cache_note(env)}",
+            detail=(
+                f"{detail}; {seconds} s measured after {warmup} s of warm-up; "
+                f"{options.database}, {_cache_note(env)}"
+            ),
             goal=">= 1,000, 0 errors, 0 lost",
             ok=held >= 1000,
         )

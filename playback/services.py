@@ -13,8 +13,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import F, Func, JSONField, Sum, Value
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from courses.models import Package
@@ -36,6 +37,7 @@ from providers.local.runtime import (
     attempt_progress,
     read_commit,
     session_seconds,
+    session_time_element,
 )
 from providers.local.tokens import LaunchClaims
 from providers.types import (
@@ -142,6 +144,65 @@ _COMMIT_FIELDS = [
 ]
 
 
+class NoSuchAttempt(Exception):
+    """The launch's attempt does not exist, or is not its learner's; nothing is stored."""
+
+
+class _Merged(Func):
+    """A JSON object with the keys of another set over its own (PostgreSQL's ``jsonb ||``): the
+    commit's changes are merged into the stored CMI by the database, which neither sends the
+    document to the app nor takes it back."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = JSONField()
+
+
+def _activity_state(
+    attempt: Attempt, play: PackagePlay, activity: str
+) -> tuple[ActivityState, bool]:
+    """The activity's stored state under the caller's lock, and whether it was just created.
+    On PostgreSQL with SCORM 2004 its CMI is not read: only the session time element, as
+    ``stored_session_time`` (the merge is done by the database, see :func:`_state_save`)."""
+    # One row at most (unique): no sort, which by default joins the attempt for its ordering.
+    rows = ActivityState.objects.filter(attempt=attempt, activity=activity).order_by()
+    if _merged_in_database(play):
+        element = session_time_element(scorm12=False)
+        state = rows.defer("cmi").annotate(stored_session_time=KeyTransform(element, "cmi")).first()
+    else:
+        state = rows.first()
+    if state is not None:
+        return state, False
+    return ActivityState.objects.create(attempt=attempt, activity=activity), True
+
+
+def _merged_in_database(play: PackagePlay) -> bool:
+    # SCORM 1.2 rolls the result up here from the whole CMI, so it reads it anyway; SQLite's
+    # json_patch would drop the null values a commit may carry.
+    return not play.scorm12 and connection.vendor == "postgresql"
+
+
+def _state_save(state: ActivityState, play: PackagePlay, commit: Commit, created: bool) -> None:
+    """Store the commit's changes to the activity's CMI and its session time: only what changed
+    travels to the database (on PostgreSQL, for SCORM 2004)."""
+    fields = ["seconds_before", "seconds_session", "session_launch", "session_delivery"]
+    if created or not _merged_in_database(play):
+        state.cmi = {**state.cmi, **commit.changes}
+        if commit.changes:
+            state.seconds_session = session_seconds(scorm12=play.scorm12, cmi=state.cmi)
+        state.save(update_fields=[*fields, "cmi", "updated_at"])
+        return
+    update: dict[str, Any] = {}
+    if commit.changes:
+        element = session_time_element(scorm12=False)
+        session = {element: getattr(state, "stored_session_time", None)} | commit.changes
+        state.seconds_session = session_seconds(scorm12=False, cmi=session)
+        update["cmi"] = _Merged(F("cmi"), Value(commit.changes, output_field=JSONField()))
+    ActivityState.objects.filter(pk=state.pk).update(
+        **{name: getattr(state, name) for name in fields}, **update, updated_at=timezone.now()
+    )
+
+
 def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
     """Store one commit of the browser's run-time, in one transaction: the changes to one
     activity's CMI, the sequencing state, the learner's global objectives and shared data, and
@@ -151,44 +212,66 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
     Commits are ordered by (launch, sequence): an older one is refused (a late request from an
     old tab, a delayed beacon) and changes nothing. A launch that has ended, or an attempt that
     was closed in a later launch, takes no more commits. Raises
-    :class:`~providers.local.runtime.InvalidCommit`, :class:`StaleCommit` and
-    :class:`LaunchClosed`.
+    :class:`~providers.local.runtime.InvalidCommit`, :class:`StaleCommit`,
+    :class:`LaunchClosed` and :class:`NoSuchAttempt`.
+
+    The commit is the run-time's hot path: the attempt is read once, under the run-time row's
+    lock (with its learner checked in the same query), and only what changed is written.
     """
-    attempt = (
-        Attempt.objects.select_related("package", "enrollment")
-        .defer("provider_result", "package__manifest", "package__sequencing")
-        .get(pk=claims.attempt_id)
-    )
-    play = package_play(package_id=attempt.package_id, sha256=attempt.package.sha256)
-    commit = read_commit(payload, scorm12=play.scorm12)
-    if not claims.records:  # a review launch shows a closed attempt; it records nothing
-        return ApplyOutcome.UNCHANGED
-    if commit.activity not in play.activities:
-        raise InvalidCommit("The commit names an activity that is not in this package.")
-    order = (claims.launch, commit.sequence)
     with transaction.atomic():
-        runtime, _ = AttemptRuntime.objects.select_for_update().get_or_create(attempt=attempt)
-        attempt.refresh_from_db(fields=_COMMIT_FIELDS)
+        # The run-time row's lock orders the attempt's commits; the attempt is read after it.
+        runtime = (
+            AttemptRuntime.objects.select_for_update()
+            .defer("sequencing")  # up to 2 MB, written when a commit carries it, never read
+            .filter(attempt_id=claims.attempt_id)
+            .order_by()  # one row at most: no sort (the default one joins the attempt)
+            .first()
+        )
+        attempt = (
+            Attempt.objects.select_related("package", "enrollment")
+            .only(
+                *_COMMIT_FIELDS,
+                "package__sha256",
+                "enrollment__learner_id",
+            )
+            .filter(pk=claims.attempt_id, enrollment__learner__external_id=claims.learner_id)
+            .order_by()
+            .first()
+        )
+        if attempt is None:
+            raise NoSuchAttempt(f"No attempt {claims.attempt_id} of this learner.")
+        play = package_play(package_id=attempt.package_id, sha256=attempt.package.sha256)
+        commit = read_commit(payload, scorm12=play.scorm12)
+        if not claims.records:  # a review launch shows a closed attempt; it records nothing
+            return ApplyOutcome.UNCHANGED
+        if commit.activity not in play.activities:
+            raise InvalidCommit("The commit names an activity that is not in this package.")
+        if runtime is None:  # the attempt's first commit
+            runtime, _ = AttemptRuntime.objects.select_for_update().get_or_create(attempt=attempt)
+            attempt.refresh_from_db(fields=_COMMIT_FIELDS)  # read before this lock
+        order = (claims.launch, commit.sequence)
         if claims.launch <= runtime.ended_launch or (
             not attempt.is_open and runtime.closed_launch != claims.launch
         ):
             raise LaunchClosed(f"Launch {claims.launch} of attempt {attempt.pk} is closed.")
         if order <= (runtime.commit_launch, runtime.commit_sequence):
             raise StaleCommit(f"Commit {order} is older than the stored one.")
-        state, _ = ActivityState.objects.get_or_create(attempt=attempt, activity=commit.activity)
+        state, created = _activity_state(attempt, play, commit.activity)
         if (state.session_launch, state.session_delivery) != (claims.launch, commit.delivery):
             # A new delivery of the activity: the previous session's time is kept.
             state.seconds_before += state.seconds_session
             state.seconds_session = 0.0
             state.session_launch, state.session_delivery = claims.launch, commit.delivery
-        state.cmi = {**state.cmi, **commit.changes}
-        if commit.changes:
-            state.seconds_session = session_seconds(scorm12=play.scorm12, cmi=state.cmi)
-        state.save()
+        _state_save(state, play, commit, created)
         if play.scorm12:
             progress = _rolled_up_12(attempt, play, state)
         elif commit.result is not None:
-            progress = dataclasses.replace(commit.result, seconds=_seconds_total(attempt, state))
+            seconds = (
+                state.seconds  # no other activity has any time
+                if len(play.activities) == 1
+                else _seconds_total(attempt, state)
+            )
+            progress = dataclasses.replace(commit.result, seconds=seconds)
         else:
             progress = None
         outcome = ApplyOutcome.UNCHANGED
@@ -198,13 +281,17 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
             )
         runtime.commit_launch, runtime.commit_sequence = order
         runtime.current_activity = commit.activity
+        fields = ["commit_launch", "commit_sequence", "current_activity", "updated_at"]
         if commit.state is not None:
             runtime.sequencing = commit.state
+            fields.append("sequencing")
         if commit.end:
             runtime.ended_launch = max(runtime.ended_launch, claims.launch)
+            fields.append("ended_launch")
         if not attempt.is_open and runtime.closed_launch is None:
             runtime.closed_launch = claims.launch
-        runtime.save()
+            fields.append("closed_launch")
+        runtime.save(update_fields=fields)  # the sequencing state only when it changed
         _store_globals(attempt.enrollment.learner_id, play, commit)
     return outcome
 

@@ -22,14 +22,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.origins import content_origin, lms_origin
-from enrollments.models import Attempt
 from providers.local.runtime import InvalidCommit
 from providers.local.tokens import InvalidLaunchToken, LaunchClaims, launch_token_read
 from providers.parsing import MalformedResponse, load_json
 
 from .content_access import capability_create, package_path
 from .selectors import activity_delivery, launched, session_config
-from .services import LaunchClosed, StaleCommit, local_commit
+from .services import LaunchClosed, NoSuchAttempt, StaleCommit, local_commit
 
 logger = logging.getLogger(__name__)
 
@@ -154,12 +153,10 @@ def commit(request: HttpRequest) -> HttpResponse:
         return _answer(
             {"result": False, "errorCode": 101, "errorMessage": "Nothing is recorded."}, 403
         )
-    if not Attempt.objects.filter(
-        pk=claims.attempt_id, enrollment__learner__external_id=claims.learner_id
-    ).exists():
-        return _answer({"result": False, "errorCode": 101, "errorMessage": "No such attempt."}, 404)
     try:
-        local_commit(claims=claims, payload=payload)
+        local_commit(claims=claims, payload=payload)  # checks the attempt is the learner's
+    except NoSuchAttempt:
+        return _answer({"result": False, "errorCode": 101, "errorMessage": "No such attempt."}, 404)
     except InvalidCommit as err:
         logger.info("Refused a commit for attempt %s: %s", claims.attempt_id, err)
         return _answer({"result": False, "errorCode": 101, "errorMessage": str(err)[:200]}, 400)

@@ -1,0 +1,136 @@
+"""The local run-time's commit of 64 KB, one request at a time, against the no-op view.
+
+Two learners of one SCORM 2004 course, each with an activity holding 64 KB of CMI: one sends
+commits that change the attempt's result (a new score, 64 KB of suspend data, a longer session),
+the other bookmark commits (``cmi.location`` only, the result as stored), as the launcher sends
+them: text/plain, no cookie, the content origin's ``Origin`` (``BENCH_COMMIT_FORMAT=legacy``:
+the player before issue 12/13, which sent the whole CMI and the learner's session). Sequential requests, the no-op
+view and the two commits interleaved in rounds; the figure is the median of the rounds' medians.
+The queries of each are counted in-process (Django's test client) before the server starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from . import fixtures
+from .registry import Figure, Options, benchmark, ratio
+from .scenarios import lab
+from .timing import interleaved, percentile, request_bytes, rounds_median, timed
+
+COMMIT_PATH = "/play/local/commit/"
+SIZE = 64_000
+NOOP, SCORED, BOOKMARK = "no-op", "result changed", "bookmark only"
+LEGACY = os.environ.get("BENCH_COMMIT_FORMAT") == "legacy"  # see fixtures
+
+
+def _scored(token: str, activity: str, sequence: int) -> dict[str, Any]:
+    """A 64 KB commit with a new score each time (consecutive sequences never share one)."""
+    score = (sequence % 97 + 1) / 100
+    return fixtures.commit_payload(token, activity, sequence, size=SIZE, score=score)
+
+
+PAYLOADS = {SCORED: _scored, BOOKMARK: fixtures.bookmark_payload}
+
+
+def _bodies(
+    seeded: fixtures.Seeded, payload: Callable, sequences: Iterator[int]
+) -> Iterator[bytes]:
+    for sequence in sequences:
+        yield json.dumps(payload(seeded.token, fixtures.ACTIVITY, sequence)).encode()
+
+
+def _queries(learners: dict[str, fixtures.Seeded], sequences: dict[str, Iterator[int]]) -> dict:
+    """Each request's queries, counted in-process on its second run (the first fills the
+    process's caches, as any worker's first request does)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1:8000", HTTP_ORIGIN="http://localhost:8000")
+    counts = {}
+    for name in (NOOP, SCORED, BOOKMARK):
+        client.cookies["sessionid"] = learners.get(name, learners[SCORED]).cookie
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                if name == NOOP:
+                    status = client.get("/bench/noop/").status_code
+                else:
+                    body = next(_bodies(learners[name], PAYLOADS[name], sequences[name]))
+                    status = client.post(COMMIT_PATH, body, content_type="text/plain").status_code
+            if status != 200:
+                raise RuntimeError(f"{name} answered {status} in-process")
+        counts[name] = len(captured)
+    return counts
+
+
+@benchmark("commit")
+def commit(options: Options) -> list[Figure]:
+    """Run-time commit with 64 KB of CMI (result changed, bookmark only) against the no-op."""
+    rounds, per_round = (3, 20) if options.quick else (7, 60)
+    with lab(options) as env:
+        scored, bookmark = fixtures.learners(fixtures.local_course(), 2)
+        learners = {SCORED: scored, BOOKMARK: bookmark}
+        for seeded in learners.values():
+            fixtures.large_cmi(seeded.attempt_id, SIZE)
+        sequences = {name: itertools.count(1) for name in learners}
+        queries = _queries(learners, sequences)
+        with env.server() as server:
+            host, origin = f"127.0.0.1:{server.port}", f"http://localhost:{server.port}"
+            noop = request_bytes(
+                "GET", "/bench/noop/", host=host, headers={"Cookie": f"sessionid={scored.cookie}"}
+            )
+
+            def committer(name: str) -> Callable[[], tuple[int, float]]:
+                bodies = _bodies(learners[name], PAYLOADS[name], sequences[name])
+                headers = {"Origin": origin, "Content-Type": "text/plain;charset=UTF-8"}
+                if LEGACY:  # the player before issue 12/13 sent the learner's session
+                    headers["Cookie"] = f"sessionid={learners[name].cookie}"
+
+                def send() -> tuple[int, float]:  # the body is made before the clock starts
+                    request = request_bytes(
+                        "POST", COMMIT_PATH, host=host, headers=headers, body=next(bodies)
+                    )
+                    return timed(server.port, request)
+
+                return send
+
+            senders = {
+                NOOP: lambda: timed(server.port, noop),
+                SCORED: committer(SCORED),
+                BOOKMARK: committer(BOOKMARK),
+            }
+            interleaved(senders, rounds=1, per_round=5)  # every worker warm
+            found, failed = interleaved(senders, rounds=rounds, per_round=per_round)
+        last = {name: next(sequences[name]) - 1 for name in learners}
+        lost = {
+            name: (fixtures.stored_sequence(seeded.attempt_id) or 0) != last[name]
+            for name, seeded in learners.items()
+        }
+    noop_ms = rounds_median(found[NOOP])
+    figures = []
+    for name in (SCORED, BOOKMARK):
+        median = rounds_median(found[name])
+        value = ratio(median, noop_ms)
+        every = [ms for latencies in found[name] for ms in latencies]
+        noops = [ms for latencies in found[NOOP] for ms in latencies]
+        figures.append(
+            Figure(
+                path=f"run-time commit, 64 KB of CMI, {name}",
+                value=f"{value:.2f}x the no-op's median latency",
+                detail=(
+                    f"{median:.1f} vs {noop_ms:.1f} ms (p90 {percentile(every, 90):.1f} vs "
+                    f"{percentile(noops, 90):.1f}); queries {queries[name]} vs "
+                    f"{queries[NOOP]}; {failed[name]} not 200, last commit "
+                    f"{'NOT stored' if lost[name] else 'stored'}; {rounds} rounds of "
+                    f"{per_round} sequential requests each, interleaved"
+                ),
+                goal="<= 2x",
+                ok=value <= 2 and not failed[name] and not lost[name],
+            )
+        )
+    return figures
