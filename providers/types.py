@@ -138,6 +138,10 @@ class Progress:
     #: when the source does not say.
     activities_completed: int | None = None
     activities_total: int | None = None
+    #: The attempt goes on even if completed: its sequencing session is running, or was left
+    #: with Suspend All and resumes on the next launch (SCORM 2004, SB.2.6). A completed
+    #: attempt that does not go on ends.
+    continues: bool = False
 
     @property
     def is_completed(self) -> bool:

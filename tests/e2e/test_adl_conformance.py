@@ -63,10 +63,6 @@ IMPOSSIBLE: dict[str, str] = {
     "CM-07e": _TOC + "Activity 4 (its own stopForwardTraversal rule) is selectable for ADL; "
     "adl.nav.request_valid.choice answers it valid while the SCO runs.",
     "CM-07f": _TOC + "Activity 1 is selectable and Activities 2 and 3 are not, for ADL.",
-    "DDM": "The shared data stores now read as ADL expects (a store written empty answers 403); the "
-    "case fails later: DDMb's attempt is closed once its root rolls up completed "
-    "(enrollments.services, is_open False on COMPLETED), so relaunching DDMb after its SCO's "
-    "Suspend All starts a new attempt at Activity 1b where ADL resumes Activity 2b.",
     "DMI": "scorm-again 3.4.3's data model validation differs from the RTE book in hundreds of "
     "calls: empty cmi.location/comments locations/language refused (406), unset collection "
     "members answer 403 instead of 301, invalid URNs and timeintervals accepted, pattern syntax "

@@ -1197,11 +1197,17 @@
 
   Runtime2004.prototype.entry = function (options) {
     var state = this.api.serializeSequencingState();
+    var result = this.result();
+    // The attempt on the course goes on, even if it has rolled up completed, while its
+    // sequencing session runs and after a Suspend All (the next launch resumes it, SB.2.6);
+    // it ends with the session otherwise (Exit All, the end of the tree).
+    result.continues =
+      !options.end || Boolean(this.api._sequencing.activityTree.suspendedActivity);
     return {
       activity: this.current,
       delivery: this.delivery,
       cmi: this.cmiSnapshot(options),
-      result: this.result(),
+      result: result,
       state: state,
       globals: this.globals(state),
       end: Boolean(options.end)
