@@ -303,8 +303,9 @@ def _result_changes(
         if last is None or now - last >= ACCESS_RESOLUTION:
             new["last_accessed_at"] = now
     if progress.completion is Completion.COMPLETED:
-        if not progress.continues:
-            new["is_open"] = False
+        # Ends the attempt, unless the learner suspended it (then it resumes: a launch that
+        # completed the course and then suspended it opens it again).
+        new["is_open"] = progress.suspended
         new["completed_at"] = current["completed_at"] or progress.completed_at or now
         new["completion_seen_at"] = current["completion_seen_at"] or now
     changes = {name: value for name, value in new.items() if current.get(name, object()) != value}

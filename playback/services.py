@@ -291,6 +291,9 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
         if not attempt.is_open and runtime.closed_launch is None:
             runtime.closed_launch = claims.launch
             fields.append("closed_launch")
+        elif attempt.is_open and runtime.closed_launch is not None:  # suspended: open again
+            runtime.closed_launch = None
+            fields.append("closed_launch")
         runtime.save(update_fields=fields)  # the sequencing state only when it changed
         _store_globals(attempt.enrollment.learner_id, play, commit)
     return outcome

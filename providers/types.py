@@ -138,10 +138,9 @@ class Progress:
     #: when the source does not say.
     activities_completed: int | None = None
     activities_total: int | None = None
-    #: The attempt goes on even if completed: its sequencing session is running, or was left
-    #: with Suspend All and resumes on the next launch (SCORM 2004, SB.2.6). A completed
-    #: attempt that does not go on ends.
-    continues: bool = False
+    #: The learner left with Suspend All (SCORM 2004): the attempt resumes on the next launch
+    #: (SB.2.6), completed or not. A completed attempt that is not suspended ends.
+    suspended: bool = False
 
     @property
     def is_completed(self) -> bool:

@@ -319,7 +319,7 @@ def _result(value: object) -> Progress | None:
         score=score,
         activities_completed=completed,
         activities_total=total,
-        continues=value.get("continues") is True,
+        suspended=value.get("suspended") is True,
     )
 
 

@@ -42,6 +42,10 @@ HARNESS_JS = (Path(__file__).resolve().parent / "adl_harness.js").read_text()
 #: machine (10 s was seen to run out there); a failure waits this long once.
 STEP_TIMEOUT = 20.0
 
+#: How long the server must have stored nothing more for a package's attempts before it is
+#: launched again (see AdlRun.launch).
+QUIET_SECONDS = 0.8
+
 # What the tester sees: the player's controls, read in the launcher frame. A device hidden by
 # hideLMSUI is not an enabled one (ADL's CM-01 expects "disabled" for a hidden Continue).
 _UI_ANSWERS = """(questions) => {
@@ -154,10 +158,21 @@ class AdlRun:
     """One case, played in ``tab`` as a generator of :class:`Wait`: :class:`Suite` resumes it
     when what it waits for has happened (``update`` brings the case's news from the hub)."""
 
-    def __init__(self, case: Case, tab: Page, course_url: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        case: Case,
+        tab: Page,
+        course_url: Callable[[str], str],
+        quiet: Callable[[list[str], float], bool] = lambda packages, seconds: True,
+        before: list[str] | None = None,
+        inflight: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.case = case
         self.tab = tab
         self.course_url = course_url
+        self.quiet = quiet
+        self.before = before or []  # the packages of the group's earlier cases in this tab
+        self.inflight = inflight  # the tab's requests to the run-time not answered yet
         self.outcome = Outcome(case=case.name, expected=[d.block for d in case.deliveries])
         self.news: dict[str, Any] = {}
         self.version = 0
@@ -215,6 +230,19 @@ class AdlRun:
 
     def launch(self, package: str) -> Steps:
         """Open the package's course page and press Play (a new launch in a new page)."""
+        # What the page just left sent last (its SCO's Terminate, by beacon as the page unloads)
+        # is stored before the next launch reads the learner's state, as a tester's pause
+        # between leaving and relaunching gives it time to be.
+        left = time.monotonic()
+        packages = [*self.before, package]
+        yield Wait(
+            lambda: (
+                self.inflight() == 0
+                and time.monotonic() - left >= QUIET_SECONDS
+                and self.quiet(packages, QUIET_SECONDS)
+            ),
+            "the server to store what the page left sent",
+        )
         self.note(f"launch {package}")
         seen = self.version
         path = re.sub(r"^https?://[^/]+", "", self.course_url(package))
@@ -385,6 +413,11 @@ def _global_targets(manifest: Path) -> set[str]:
     return targets
 
 
+def packages_of(case: Case) -> list[str]:
+    """The test packages a case plays (DDM spans DDMa and DDMb)."""
+    return [path.stem.removeprefix("LMSTestPackage_") for path in case.manifests]
+
+
 @dataclass
 class _Running:
     run: AdlRun
@@ -406,6 +439,7 @@ class Suite:
         *,
         course_url: Callable[[str], str],
         prepare: Callable[[Case], None],
+        quiet: Callable[[list[str], float], bool] = lambda packages, seconds: True,
         tabs: int = 3,
     ) -> None:
         self.context = context
@@ -413,10 +447,12 @@ class Suite:
         self.cases = cases
         self.course_url = course_url
         self.prepare = prepare
+        self.quiet = quiet
         self.tab_count = tabs
         self.outcomes: dict[str, Outcome] = {}
         self.hub_version = 0
         self.current: dict[Page, _Running] = {}
+        self.inflight: dict[Page, set[Any]] = {}
 
     def run(self, groups: list[list[str]]) -> dict[str, Outcome]:
         queue = deque(groups)
@@ -424,14 +460,16 @@ class Suite:
         while queue or self.current:
             while free and queue:
                 group = queue.popleft()
-                self._start(free.pop(), group[0], group[1:])
+                self._start(free.pop(), group[0], group[1:], [])
             self._wait()
             for tab, running in list(self.current.items()):
                 if self._advance(running):
                     continue
                 del self.current[tab]
                 if running.rest:
-                    self._start(tab, running.rest[0], running.rest[1:])
+                    self._start(
+                        tab, running.rest[0], running.rest[1:], packages_of(running.run.case)
+                    )
                 else:
                     free.append(tab)
         for tab in free:
@@ -472,6 +510,18 @@ class Suite:
                 "requestfailed",
                 lambda request: on_request(request) or self.note_failure(tab, request),
             )
+        # The run-time's requests (commits, a page's last one by beacon as it unloads) still
+        # on their way: a relaunch waits for them.
+        pending: set[Any] = set()
+        self.inflight[tab] = pending
+
+        def sent(request) -> None:
+            if "/play/local/" in request.url and request.method == "POST":
+                pending.add(request)
+
+        tab.on("request", sent)
+        tab.on("requestfinished", lambda request: pending.discard(request))
+        tab.on("requestfailed", lambda request: pending.discard(request))
         tab.on("console", on_console)
         tab.on("pageerror", lambda error: problem(f"page error: {error}"))
         tab.on("dialog", on_dialog)
@@ -482,18 +532,21 @@ class Suite:
         if running is not None:
             running.run.note(f"FAILED {request.url[-60:]}: {request.failure}")
 
-    def _start(self, tab: Page, name: str, rest: list[str]) -> None:
+    def _start(self, tab: Page, name: str, rest: list[str], before: list[str]) -> None:
         case = self.cases[name]
         self.prepare(case)
-        run = AdlRun(case, tab, self.course_url)
+        run = AdlRun(
+            case, tab, self.course_url, self.quiet, before, lambda: len(self.inflight[tab])
+        )
         running = _Running(run=run, steps=run.steps(), rest=rest)
         self.current[tab] = running
         self._advance(running)
 
     def _wait(self) -> None:
-        """Until the hub has news, or the nearest deadline."""
+        """Until the hub has news, or the nearest deadline, or a quarter of a second."""
         deadline = min((r.deadline for r in self.current.values()), default=time.monotonic())
-        timeout = max(1.0, (deadline - time.monotonic()) * 1000)
+        # Every quarter second at least: some waits are on the server, not on the hub's news.
+        timeout = max(1.0, min(deadline - time.monotonic(), 0.25) * 1000)
         with contextlib.suppress(PlaywrightTimeout):
             self.hub.wait_for_function(
                 "v => window.__adlHub.version() !== v",

@@ -541,3 +541,59 @@ def test_an_active_activity_without_choice_exit_offers_no_choice_out_of_it(page:
     player.page.evaluate("() => window.runtime.render()")
     enabled = player.page.evaluate("() => window.rendered.enabled")
     assert not any(enabled.values()), enabled
+
+
+def test_the_data_model_rules_scorm_again_gets_wrong(page: Page):
+    """DMI (RTE 3.1.7, 4.1.1): a member beyond _count answers 301 and a refused SetValue leaves
+    none behind; an empty location is a value; a URN id follows RFC 2141, a timeinterval puts
+    its time after "T", a time has at most two decimals of a second and ends in 2038; no value
+    is kept longer than the server stores."""
+    player = Player(page, manifest(leaf("a1"), sequencing=FLOW))
+    answers = player.page.evaluate(
+        """() => {
+          const api = window.API_1484_11;
+          api.Initialize("");
+          const call = (...args) => {
+            const answer = args.length === 1 ? api.GetValue(args[0]) : api.SetValue(...args);
+            return answer + " (" + api.GetLastError() + ")";
+          };
+          return [
+            call("cmi.objectives.0.id"),
+            call("cmi.objectives.0.id", "urn:"),
+            call("cmi.objectives._count"),
+            call("cmi.objectives.0.id", "urn:adl:lms Test/OBJ01"),
+            call("cmi.objectives.0.id", "urn:adl:lmsTest/OBJ01"),
+            call("cmi.objectives.0.id"),
+            call("cmi.location", ""),
+            call("cmi.location"),
+            call("cmi.session_time", "P1Y6M14D4H15M6.34S"),
+            call("cmi.session_time", "P1Y6M14DT"),
+            call("cmi.session_time", "PT1H2M3.5S"),
+            call("cmi.interactions.0.id", "q1"),
+            call("cmi.interactions.0.timestamp", "2004-04-01T09:45:58.025"),
+            call("cmi.interactions.0.timestamp", "2039"),
+            call("cmi.interactions.0.timestamp", "2004-04-01T09:45:58.5Z"),
+            call("cmi.suspend_data", "x".repeat(70000)),
+            String(api.GetValue("cmi.suspend_data").length),
+          ];
+        }"""
+    )
+    assert answers == [
+        " (301)",
+        "false (406)",
+        "0 (0)",
+        "false (406)",
+        "true (0)",
+        "urn:adl:lmsTest/OBJ01 (0)",
+        "true (0)",
+        " (0)",
+        "false (406)",
+        "false (406)",
+        "true (0)",
+        "true (0)",
+        "false (406)",
+        "false (406)",
+        "true (0)",
+        "true (0)",
+        "64000",
+    ]

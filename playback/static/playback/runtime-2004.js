@@ -40,6 +40,98 @@
     };
   }
 
+  // RTE data-model rules 3.4.3 gets wrong (ADL's DMI case), checked before its own:
+  // - a collection member beyond _count is not there: GetValue fails with 301 (RTE 3.1.7.6),
+  //   where 3.4.3 answers 403 or an empty value;
+  // - an empty characterstring is a value (cmi.location, cmi.suspend_data, a learner's
+  //   comment's location: no minimum length), where 3.4.3 refuses it (406) and then reads it
+  //   as never set (403);
+  // - an identifier that is a URN follows RFC 2141 (long_identifier_type, RTE 4.1.1.6), and a
+  //   timeinterval puts its hours, minutes and seconds after a "T" (ISO 8601), where 3.4.3
+  //   accepts "urn:" or "P1Y6M14D4H15M6.34S"; a time is within 1970-2038 with at most two
+  //   decimals of a second.
+  var COLLECTION = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms))\.(\d+)\.(?:(objectives|correct_responses)\.(\d+)\.)?/;
+  var MAX_VALUE_LENGTH = 64000;
+  var EMPTY_ALLOWED = { "cmi.location": "_location", "cmi.suspend_data": "_suspend_data" };
+  var COMMENT_LOCATION = /^cmi\.comments_from_learner\.(\d+)\.location$/;
+  var TIME_ELEMENT = /^cmi\.(?:comments_from_learner|interactions)\.\d+\.timestamp$/;
+  // time (second,10,0): 1970 to 2038, each part only after the one before, at most two
+  // decimals of a second, a zone only after a time (RTE 4.1.1.7).
+  var TIME =
+    /^(?:19[7-9]\d|20[0-2]\d|203[0-8])(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3])(?::[0-5]\d(?::[0-5]\d(?:\.\d{1,2})?)?)?(?:Z|[+-](?:[01]\d|2[0-3])(?::[0-5]\d)?)?)?)?)?$/;
+  var IDENTIFIER = /^cmi\.(?:objectives\.\d+|interactions\.\d+(?:\.objectives\.\d+)?)\.id$/;
+  var URN = /^urn:[a-z0-9][a-z0-9-]{0,31}:[a-z0-9()+,\-.:=@;$_!*'%/?#]+$/i;
+  var TIMEINTERVAL_ELEMENT = /^cmi\.(?:session_time|interactions\.\d+\.latency)$/;
+  var TIMEINTERVAL = /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
+
+  function memberMissing(api, element) {
+    var match = COLLECTION.exec(element);
+    if (!match) return false;
+    var members = membersOf(api, match);
+    return !members || Number(match[3] ? match[4] : match[2]) >= members.length;
+  }
+
+  // The members' array that a collection element's last index is in (null when not there).
+  function membersOf(api, match) {
+    var top = api.cmi[match[1].slice(4)];
+    var members = top && top.childArray;
+    if (!members || !match[3]) return members || null;
+    var member = members[Number(match[2])];
+    var nested = member && member[match[3]];
+    return (nested && nested.childArray) || null;
+  }
+
+  function dataModelRules(api) {
+    var setValue = api.SetValue;
+    var getValue = api.GetValue;
+    var running = function () {
+      return api.isInitialized() && !api.isTerminated();
+    };
+    api.GetValue = function (element) {
+      if (running() && memberMissing(api, String(element))) {
+        api.lastErrorCode = "301";
+        return "";
+      }
+      return getValue.call(api, element);
+    };
+    api.SetValue = function (element, value) {
+      var name = String(element);
+      // Beyond an element's smallest permitted maximum the LMS may keep less (RTE 4.1.1): no
+      // value is kept longer than the server stores (providers/local/runtime.py
+      // MAX_VALUE_LENGTH), so one overlong value cannot get the whole commit refused.
+      if (typeof value === "string" && value.length > MAX_VALUE_LENGTH) {
+        value = value.slice(0, MAX_VALUE_LENGTH);
+      }
+      if (running() && typeof value === "string") {
+        var comment = value === "" && COMMENT_LOCATION.exec(name);
+        var holder = EMPTY_ALLOWED[name]
+          ? api.cmi.content
+          : comment && api.cmi.comments_from_learner.childArray[Number(comment[1])];
+        if (value === "" && holder) {
+          holder[EMPTY_ALLOWED[name] || "_location"] = "";
+          api._setCMIElements.add(name);
+          api.lastErrorCode = "0";
+          return "true";
+        }
+        var badUrn = IDENTIFIER.test(name) && /^urn:/i.test(value) && !URN.test(value);
+        var badInterval = TIMEINTERVAL_ELEMENT.test(name) && !TIMEINTERVAL.test(value);
+        var badTime = TIME_ELEMENT.test(name) && !TIME.test(value);
+        if (badUrn || badInterval || badTime) {
+          api.lastErrorCode = "406";
+          return "false";
+        }
+      }
+      // A refused SetValue creates no member: 3.4.3 appends the new one before it checks the
+      // value (ADL DMI: an empty or duplicate id leaves cmi.objectives.n behind, read as "").
+      var match = COLLECTION.exec(name);
+      var members = match && membersOf(api, match);
+      var count = members ? members.length : 0;
+      var result = setValue.call(api, element, value);
+      if (result !== "true" && members && members.length > count) members.length = count;
+      return result;
+    };
+  }
+
   // A shared data store written empty holds nothing: the SCOs delivered after it read it as
   // not initialised (403), as ADL's LMS test expects of adl.data.n.store (DDM: tarID_3, set to
   // "" by Activity 1, answers 403 in Activity 2). 3.4.3 counts any write as initialising it.
@@ -1003,6 +1095,7 @@
       sequencing: { activityTree: this.tree, eventListeners: listeners, autoRollupOnCMIChange: true }
     });
     guardContainers(api);
+    dataModelRules(api);
     emptyStoresUnset(api);
     fixSequencing(api, { objectivesGlobalToSystem: (this.config.globals || {}).objectivesGlobal !== false });
     // The learner's navigation request, made while the SCO runs, is the one processed when the
@@ -1198,11 +1291,8 @@
   Runtime2004.prototype.entry = function (options) {
     var state = this.api.serializeSequencingState();
     var result = this.result();
-    // The attempt on the course goes on, even if it has rolled up completed, while its
-    // sequencing session runs and after a Suspend All (the next launch resumes it, SB.2.6);
-    // it ends with the session otherwise (Exit All, the end of the tree).
-    result.continues =
-      !options.end || Boolean(this.api._sequencing.activityTree.suspendedActivity);
+    // Left with Suspend All: the attempt resumes on the next launch, even if completed (SB.2.6).
+    result.suspended = Boolean(this.api._sequencing.activityTree.suspendedActivity);
     return {
       activity: this.current,
       delivery: this.delivery,
