@@ -319,29 +319,30 @@ def _result_changes(
 _BOOKKEEPING = frozenset({"last_synced_at", "provider_result", "commit_launch", "commit_sequence"})
 
 
+#: The attempt's columns :func:`attempt_progress_is_new` compares (a caller reads them fresh).
+PROGRESS_FIELDS = (
+    "is_open",
+    "completion",
+    "success",
+    "score_scaled",
+    "score_raw",
+    "score_min",
+    "score_max",
+    "seconds_tracked",
+    "activities_completed",
+    "activities_total",
+    "last_accessed_at",
+    "completed_at",
+    "completion_seen_at",
+)
+
+
 def attempt_progress_is_new(*, attempt: Attempt, progress: Progress) -> bool:
     """Whether storing the local run-time's ``progress`` would change what anyone reads (the
     result, the time, the last access at its resolution). ``attempt`` must be fresh: read under
-    the caller's lock. Lets the local player's commits skip the writer's locks when nothing
-    changed (most commits carry only a bookmark or suspend data)."""
-    current = {
-        name: getattr(attempt, name)
-        for name in (
-            "completion",
-            "success",
-            "score_scaled",
-            "score_raw",
-            "score_min",
-            "score_max",
-            "seconds_tracked",
-            "activities_completed",
-            "activities_total",
-            "last_accessed_at",
-            "completed_at",
-            "completion_seen_at",
-            "is_open",
-        )
-    }
+    the caller's lock (its :data:`PROGRESS_FIELDS`). Lets the local player's commits skip the
+    writer's locks when nothing changed (most commits carry only a bookmark or suspend data)."""
+    current = {name: getattr(attempt, name) for name in PROGRESS_FIELDS}
     changes = _result_changes(current, progress, (0, 0), timezone.now())
     return bool(changes.keys() - _BOOKKEEPING)
 

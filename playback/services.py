@@ -23,6 +23,7 @@ from courses.refs import package_ref
 from enrollments.models import Attempt
 from enrollments.selectors import attempt_get_for_provider
 from enrollments.services import (
+    PROGRESS_FIELDS,
     ApplyOutcome,
     attempt_apply_progress,
     attempt_progress_is_new,
@@ -127,21 +128,7 @@ def _store_globals(learner_id: int, play: PackagePlay, commit: Commit) -> None:
 
 #: The attempt's columns a commit reads under its lock (the writer's inputs, and whether the
 #: launch may still write).
-_COMMIT_FIELDS = [
-    "is_open",
-    "completion",
-    "success",
-    "score_scaled",
-    "score_raw",
-    "score_min",
-    "score_max",
-    "seconds_tracked",
-    "activities_completed",
-    "activities_total",
-    "last_accessed_at",
-    "completed_at",
-    "completion_seen_at",
-]
+_COMMIT_FIELDS = list(PROGRESS_FIELDS)
 
 
 class NoSuchAttempt(Exception):
