@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -22,6 +24,69 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+
+
+class _CountingApp:
+    """The live server's WSGI application, counting the requests it has not finished (a
+    request ends when the server closes its response, as PEP 3333 says)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.busy = 0
+        self.lock = threading.Lock()
+
+    def _done(self) -> None:
+        with self.lock:
+            self.busy -= 1
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.busy += 1
+        try:
+            response = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Closing(response, self._done)
+
+
+class _Closing:
+    def __init__(self, response, done: Callable[[], None]) -> None:
+        self.response = response
+        self.done = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.response)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            self.done()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, its requests counted (see ``_server_quiet_at_teardown``)."""
+    httpd = live_server.thread.httpd
+    httpd.set_app(_CountingApp(httpd.get_app()))
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def _server_quiet_at_teardown(request: pytest.FixtureRequest):
+    """A closed page can leave a request running in the live server (a poll, a commit by
+    beacon), inside a transaction: the flush that ends a transactional test would then deadlock
+    with it on PostgreSQL. Set up before the page and after the database, this waits, once the
+    page is closed, for the server to finish what it was doing."""
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("live_server").thread.httpd.get_app()
+    deadline = time.monotonic() + 15
+    while getattr(app, "busy", 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
