@@ -21,12 +21,47 @@
       banner.hidden = false;
     }, Math.max(0, warnAt - Date.now()));
   }
+  leaveThroughThePlayer(document.getElementById("player-frame"));
   var wrap = document.getElementById("player-wrap");
   var button = document.getElementById("fullscreen-button");
   if (wrap && button && wrap.requestFullscreen) {
     button.hidden = false;
     button.addEventListener("click", function () {
       wrap.requestFullscreen();
+    });
+  }
+
+  // A player that says it can (the local one does) stores what the course leaves before the
+  // learner follows any link of this page: it is asked to, and the page moves on when it
+  // answers, or after 6 s. Without this the course's last data would race the next page.
+  function leaveThroughThePlayer(frame) {
+    if (!frame) return;
+    var origin = new URL(frame.src, window.location.href).origin;
+    var ready = false;
+    var pending = null;
+    window.addEventListener("message", function (event) {
+      if (event.source !== frame.contentWindow || event.origin !== origin || !event.data) return;
+      if (event.data.type === "lms:player-ready") ready = true;
+      if (event.data.type === "lms:player-gone") ready = false; // the session is over
+      if (event.data.type === "lms:left" && pending) pending();
+    });
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!ready || !link || link.target || link.hasAttribute("download")) return;
+      if (link.getAttribute("href").charAt(0) === "#") return;
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      if (pending) return;
+      link.setAttribute("aria-busy", "true");
+      link.textContent = "Saving your progress…";
+      pending = function () {
+        pending = function () {};
+        window.location.assign(link.href);
+      };
+      window.setTimeout(function () {
+        pending();
+      }, 6000);
+      frame.contentWindow.postMessage({ type: "lms:leave" }, origin);
     });
   }
 })();

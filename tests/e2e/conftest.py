@@ -34,6 +34,7 @@ class _CountingApp:
         self.app = app
         self.busy = 0
         self.lock = threading.Lock()
+        self.delays: dict[str, float] = {}  # path -> seconds (``slow_server``)
 
     def _done(self) -> None:
         with self.lock:
@@ -43,6 +44,7 @@ class _CountingApp:
         with self.lock:
             self.busy += 1
         try:
+            time.sleep(self.delays.get(environ.get("PATH_INFO", ""), 0))
             response = self.app(environ, start_response)
         except BaseException:
             self._done()
@@ -72,6 +74,15 @@ def live_server(live_server):
     httpd = live_server.thread.httpd
     httpd.set_app(_CountingApp(httpd.get_app()))
     return live_server
+
+
+@pytest.fixture
+def slow_server(live_server) -> Iterator[Callable[[str, float], None]]:
+    """``slow_server(path, seconds)``: the live server answers that path that much later, for
+    every client (a beacon too, which Playwright's routes do not see)."""
+    app = live_server.thread.httpd.get_app()
+    yield app.delays.__setitem__
+    app.delays.clear()
 
 
 @pytest.fixture(autouse=True)

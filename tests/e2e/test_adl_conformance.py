@@ -78,10 +78,6 @@ IMPOSSIBLE: dict[str, str] = {
 # Cases that pass alone or on a quiet machine and fail in some full runs, each with what goes
 # wrong: not strict until the cause is found.
 UNSTABLE: dict[str, str] = {
-    "CM-11": "The learner leaves by the player page's own link right after Activity 1 sets its "
-    "objective; on a loaded machine the relaunch sometimes reads the objective unknown (the SCO's "
-    "Terminate on unload and its beacon race the page's teardown), though the harness waits for "
-    "the tab's requests and a quiet server first. Passes on a quiet machine.",
     "DDM": "adl.data tarID_3 sometimes still holds its first value on DDMa's third launch "
     "(expected uninitialised once DDMb wrote it empty); passes when played alone.",
 }

@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from enrollments.models import Attempt
@@ -267,3 +268,26 @@ def test_a_long_open_player_offers_a_fresh_launch_before_the_token_runs_out(
     banner.get_by_role("link", name="Continue").click()
     expect(content(page).get_by_role("button", name="Next")).to_be_visible()
     assert page.locator("#player-frame").get_attribute("src") != first
+
+
+@pytest.mark.parametrize(
+    ("slug", "exit_key"), [("safe-passwords", "cmi.core.exit"), ("spotting-phishing", "cmi.exit")]
+)
+def test_a_link_of_the_player_page_leaves_once_the_courses_last_data_is_stored(
+    page: Page, live_server, sign_in, learner_in, slow_server, slug, exit_key
+):
+    """The demo course suspends and terminates when it is unloaded. Followed from the player
+    page, "Back to course" first has the player unload it and store what it leaves: the course
+    page the learner lands on is served after that commit, not raced by a beacon. Commits are
+    slowed down here so that the race, were there one, would be lost."""
+    course, user = learner_in(slug)
+    sign_in(user.username)
+    play(page, live_server, course)
+    sco = content(page)
+    sco.get_by_role("button", name="Next").click()
+    expect(sco.locator("#page-count")).to_have_text(re.compile(r"^Page 2 of"))
+    slow_server(reverse("playback:local_commit"), 0.5)
+    page.get_by_role("link", name="Back to course").click()
+    page.wait_for_url(f"{live_server.url}{course.get_absolute_url()}")
+    state = ActivityState.objects.get(attempt__enrollment__course=course)
+    assert state.cmi.get(exit_key) == "suspend"

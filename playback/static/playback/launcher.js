@@ -72,6 +72,7 @@
           })
         ]);
         saved.then(function () {
+          window.parent.postMessage({ type: "lms:player-gone" }, new URL(config.urls.commit).origin);
           if (config.exitUrl) {
             window.location.assign(config.exitUrl);
           } else {
@@ -99,6 +100,26 @@
       config.version === "1.2" ? new LmsPlayer.Runtime12(config, env) : new LmsPlayer.Runtime2004(config, env);
     LmsPlayer.runtime = runtime; // for the browser tests
     runtime.start();
+    offerDeparture(runtime, new URL(config.urls.commit).origin);
+  }
+
+  // The LMS page that frames us leaves by its own links through us: it asks, the runtime stores
+  // what the SCO leaves (5 s at most), and we answer; the page then goes where the learner asked.
+  function offerDeparture(runtime, lmsOrigin) {
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent || event.origin !== lmsOrigin) return;
+      if (!event.data || event.data.type !== "lms:leave") return;
+      var stored = new Promise(function (resolve) {
+        runtime.depart(resolve);
+      });
+      var waited = new Promise(function (resolve) {
+        window.setTimeout(resolve, 5000);
+      });
+      Promise.race([stored, waited]).then(function () {
+        window.parent.postMessage({ type: "lms:left" }, lmsOrigin);
+      });
+    });
+    window.parent.postMessage({ type: "lms:player-ready" }, lmsOrigin);
   }
 
   if (!token) {

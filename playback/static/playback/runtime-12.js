@@ -219,10 +219,25 @@
 
   Runtime12.prototype.leave = function () {
     if (this.ended) return;
+    if (this.departed) return this.env.queue.beacon(); // what a slow server has not taken yet
     this.leaving = true;
     if (this.current && this.api && !this.loading && !this.config.review) {
       this.env.queue.beacon(this.entry({}));
     }
+  };
+
+  // The learner leaves by a link of the player page: the SCO is unloaded first (content that
+  // finishes on unload does it now, its data going the ordinary way, and nothing moves on);
+  // what it leaves is sent, and done() runs once the server has stored it all.
+  Runtime12.prototype.depart = function (done) {
+    var self = this;
+    if (this.ended || this.departed || this.config.review) return done();
+    this.departed = true;
+    this.suppressFinish = true;
+    this.env.frame.unload(function () {
+      self.commit({});
+      self.env.queue.flushed().then(done);
+    });
   };
 
   LmsPlayer.Runtime12 = Runtime12;

@@ -1197,6 +1197,7 @@
     if (this.current) {
       this.commit({}); // the previous activity's state after the navigation's rollup
     }
+    if (this.departed) return; // the learner is leaving: nothing more is delivered
     this.current = id;
     this.atTerminate = null;
     this.loading = true;
@@ -1453,10 +1454,25 @@
   // handler may still terminate (its final commit then follows by beacon too).
   Runtime2004.prototype.leave = function () {
     if (this.ended) return;
+    if (this.departed) return this.env.queue.beacon(); // what a slow server has not taken yet
     this.leaving = true;
     if (this.current && !this.loading && !this.config.review) {
       this.env.queue.beacon(this.entry({}));
     }
+  };
+
+  // The learner leaves by a link of the player page: the SCO is unloaded first, so content that
+  // terminates on unload does it now and its data goes the ordinary way; then the state it
+  // leaves (the sequencing state after its Terminate included) is sent as when the window
+  // closes, and done() runs once the server has stored it all.
+  Runtime2004.prototype.depart = function (done) {
+    var self = this;
+    if (this.ended || this.departed || this.config.review) return done();
+    this.departed = true;
+    this.env.frame.unload(function () {
+      self.commit({}); // the CMI and the sequencing state as they are now, terminated or not
+      self.env.queue.flushed().then(done);
+    });
   };
 
   LmsPlayer.Runtime2004 = Runtime2004;
