@@ -37,6 +37,11 @@ def _answer(body: dict[str, Any], status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
+def _refusal(message: str, status: int) -> JsonResponse:
+    """A refusal the way scorm-again reads one (a general exception, error 101)."""
+    return _answer({"result": False, "errorCode": 101, "errorMessage": message}, status)
+
+
 def content_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Refuse requests from any other origin than the content origin (or the LMS's own), and let
     the content origin read the answer."""
@@ -46,9 +51,7 @@ def content_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., Http
         origin = request.headers.get("Origin", "")
         allowed = content_origin(request)
         if origin and origin not in (allowed, lms_origin(request)):
-            return _answer(
-                {"result": False, "errorCode": 101, "errorMessage": "Origin refused."}, 403
-            )
+            return _refusal("Origin refused.", 403)
         response = view(request, *args, **kwargs)
         if origin and origin == allowed:
             response["Access-Control-Allow-Origin"] = origin
@@ -58,51 +61,40 @@ def content_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
-def _read(
-    request: HttpRequest,
-) -> tuple[dict[str, Any] | None, LaunchClaims | None, JsonResponse | None]:
-    """The request's JSON body and launch claims, or the answer refusing it."""
-    try:
-        payload = load_json(request.body or b"null", what="request")  # text/plain, or a beacon
-    except (MalformedResponse, RequestDataTooBig):
-        return (
-            None,
-            None,
-            _answer(
-                {"result": False, "errorCode": 101, "errorMessage": "Not JSON or too large."}, 400
-            ),
-        )
-    if not isinstance(payload, dict):
-        return (
-            None,
-            None,
-            _answer({"result": False, "errorCode": 101, "errorMessage": "Not a JSON object."}, 400),
-        )
-    try:
-        claims = launch_token_read(payload.pop("token", ""))
-    except InvalidLaunchToken:
-        return (
-            None,
-            None,
-            _answer(
-                {"result": False, "errorCode": 101, "errorMessage": "Launch not authorised."}, 401
-            ),
-        )
-    return payload, claims, None
+def launch_request(
+    view: Callable[[HttpRequest, dict[str, Any], LaunchClaims], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """The run-time's request: a JSON object (text/plain, or a beacon) that carries a launch
+    token. The view gets the object, the token taken out, and the token's claims; anything else
+    is refused here."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        try:
+            payload = load_json(request.body or b"null", what="request")
+        except (MalformedResponse, RequestDataTooBig):
+            return _refusal("Not JSON or too large.", 400)
+        if not isinstance(payload, dict):
+            return _refusal("Not a JSON object.", 400)
+        try:
+            claims = launch_token_read(payload.pop("token", ""))
+        except InvalidLaunchToken:
+            return _refusal("Launch not authorised.", 401)
+        return view(request, payload, claims)
+
+    return wrapper
 
 
 @csrf_exempt
 @require_POST
 @never_cache
 @content_origin_only
-def session(request: HttpRequest) -> HttpResponse:
+@launch_request
+def session(request: HttpRequest, payload: dict[str, Any], claims: LaunchClaims) -> HttpResponse:
     """Everything the launcher needs to start the launch's session."""
-    payload, claims, refused = _read(request)
-    if refused:
-        return refused
     launch = launched(claims=claims)
     if launch is None:
-        return _answer({"result": False, "errorCode": 101, "errorMessage": "No such attempt."}, 404)
+        return _refusal("No such attempt.", 404)
     origin = content_origin(request)
     config = session_config(launch=launch, claims=claims)
     config["urls"] = {
@@ -121,11 +113,9 @@ def session(request: HttpRequest) -> HttpResponse:
 @require_POST
 @never_cache
 @content_origin_only
-def activity(request: HttpRequest) -> HttpResponse:
+@launch_request
+def activity(request: HttpRequest, payload: dict[str, Any], claims: LaunchClaims) -> HttpResponse:
     """One activity's data, as the run-time loads it when it delivers the activity now."""
-    payload, claims, refused = _read(request)
-    if refused:
-        return refused
     launch = launched(claims=claims)
     identifier = payload.get("activity")
     data = (
@@ -134,38 +124,30 @@ def activity(request: HttpRequest) -> HttpResponse:
         else None
     )
     if data is None:
-        return _answer(
-            {"result": False, "errorCode": 101, "errorMessage": "No such activity."}, 404
-        )
+        return _refusal("No such activity.", 404)
     return _answer({"data": data})
 
 
 @csrf_exempt
 @require_POST
 @content_origin_only
-def commit(request: HttpRequest) -> HttpResponse:
+@launch_request
+def commit(request: HttpRequest, payload: dict[str, Any], claims: LaunchClaims) -> HttpResponse:
     """One commit of the run-time; the answer is the one scorm-again expects
     (``{"result": true, "errorCode": 0}``)."""
-    payload, claims, refused = _read(request)
-    if refused:
-        return refused
     if not claims.records:  # a review or a preview: its run-time never commits
-        return _answer(
-            {"result": False, "errorCode": 101, "errorMessage": "Nothing is recorded."}, 403
-        )
+        return _refusal("Nothing is recorded.", 403)
     try:
         local_commit(claims=claims, payload=payload)  # checks the attempt is the learner's
     except NoSuchAttempt:
-        return _answer({"result": False, "errorCode": 101, "errorMessage": "No such attempt."}, 404)
+        return _refusal("No such attempt.", 404)
     except InvalidCommit as err:
         logger.info("Refused a commit for attempt %s: %s", claims.attempt_id, err)
-        return _answer({"result": False, "errorCode": 101, "errorMessage": str(err)[:200]}, 400)
+        return _refusal(str(err)[:200], 400)
     except StaleCommit as err:
         logger.info("Refused a stale commit for attempt %s: %s", claims.attempt_id, err)
-        return _answer({"result": False, "errorCode": 101, "errorMessage": "Stale commit."}, 409)
+        return _refusal("Stale commit.", 409)
     except LaunchClosed as err:
         logger.info("Refused a commit for attempt %s: %s", claims.attempt_id, err)
-        return _answer(
-            {"result": False, "errorCode": 101, "errorMessage": "This launch is closed."}, 409
-        )
+        return _refusal("This launch is closed.", 409)
     return _answer({"result": True, "errorCode": 0, "sequence": payload.get("sequence")})
