@@ -58,6 +58,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lms")}
+# Every page and every progress poll reads the session: from the cache, written through to the
+# database, which stays the truth (a flushed or restarted cache signs no one out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
