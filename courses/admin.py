@@ -25,6 +25,7 @@ from .intake.errors import human_size
 from .models import Course, Package, Sco
 from .services import (
     course_create_from_package,
+    course_delete,
     course_provider_changed,
     package_create,
     package_delete,
@@ -102,6 +103,13 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.display(description="Learners", ordering="_learners")
     def learner_count(self, obj: Course) -> int:
         return obj._learners
+
+    def delete_model(self, request: HttpRequest, obj: Course) -> None:
+        course_delete(course=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        for course in queryset:
+            course_delete(course=course)
 
     def save_model(self, request: HttpRequest, obj: Course, form: forms.Form, change: bool) -> None:
         super().save_model(request, obj, form, change)

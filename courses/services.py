@@ -210,26 +210,53 @@ def package_delete(*, package: Package) -> None:
     once that has committed, its files: the stored zip and the unpacked content, each unless
     another package still uses it (both are keyed by the zip's hash). The provider's remote
     copy (a SCORM Cloud course, an AllureConnect package) is left where it is."""
-    pk, zip_name, content_root, sha256 = (
-        package.pk,
-        package.file.name,
-        package.content_root,
-        package.sha256,
-    )
+    pk, files = package.pk, _PackageFiles.of(package)
     with transaction.atomic():
         package.delete()
-        others = Package.objects.filter(sha256=sha256)
-        zip_shared = bool(zip_name) and others.filter(file=zip_name).exists()
+        files.delete_unused_on_commit()
+    logger.info("Deleted package %s (%s)", pk, files.sha256[:12])
+
+
+def course_delete(*, course: Course) -> None:
+    """Delete a course with everything in it: its enrolments, their attempts and results, its
+    package versions, and, once that has committed, the package files no other course uses.
+    The providers' remote copies are left where they are, as by :func:`package_delete`."""
+    files = [_PackageFiles.of(package) for package in course.packages.all()]
+    pk = course.pk
+    with transaction.atomic():
+        course.delete()
+        for package_files in files:
+            package_files.delete_unused_on_commit()
+    logger.info("Deleted course %s and its %s package versions", pk, len(files))
+
+
+@dataclass(frozen=True)
+class _PackageFiles:
+    """Where a package's files are: its stored zip and its unpacked content, both keyed by the
+    zip's hash, so that packages of the same zip share them."""
+
+    zip_name: str
+    content_root: str
+    sha256: str
+
+    @classmethod
+    def of(cls, package: Package) -> _PackageFiles:
+        return cls(package.file.name or "", package.content_root, package.sha256)
+
+    def delete_unused_on_commit(self) -> None:
+        """Once the deletion of their package commits, delete the files no package left uses.
+        Called inside that transaction, after the deletion."""
+        others = Package.objects.filter(sha256=self.sha256)
+        zip_shared = bool(self.zip_name) and others.filter(file=self.zip_name).exists()
         content_shared = others.exclude(status=ImportState.FAILED).exists()
 
         def delete_files() -> None:
-            if zip_name and not zip_shared:
-                default_storage.delete(zip_name)
+            if self.zip_name and not zip_shared:
+                default_storage.delete(self.zip_name)
             if not content_shared:
-                _delete_tree(content_root)
+                _delete_tree(self.content_root)
 
         transaction.on_commit(delete_files)
-    logger.info("Deleted package %s (%s)", pk, sha256[:12])
 
 
 def _delete_tree(prefix: str) -> None:

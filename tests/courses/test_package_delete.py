@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from courses.demo import build_demo_zip
 from courses.models import Package
+from enrollments.models import Attempt
 from tests.courses.test_admin_upload import stored_files, upload
 from tests.factories import AttemptFactory, CourseFactory, EnrollmentFactory
 
@@ -61,4 +62,43 @@ def test_a_package_that_was_played_is_not_deleted(admin_client, settings):
 
     assert "Cannot delete package" in response.content.decode()
     assert Package.objects.filter(pk=package.pk).exists()
+    assert default_storage.exists(f"{package.content_root}/index.html")
+
+
+def _delete_course(admin_client, course):
+    return admin_client.post(
+        reverse("admin:courses_course_delete", args=[course.pk]), {"post": "yes"}, follow=True
+    )
+
+
+def test_deleting_a_course_deletes_its_packages_and_their_files(admin_client, settings):
+    """The files go with the last package that uses them, whichever course it is in."""
+    package = _uploaded(admin_client, CourseFactory(provider="local"))
+    _uploaded(admin_client, package.course)  # a second version of the same zip
+    kept = _uploaded(admin_client, CourseFactory(provider="local"))  # another course, same zip
+
+    response = _delete_course(admin_client, package.course)
+
+    assert response.status_code == 200
+    assert not Package.objects.filter(course=package.course).exists()
+    assert default_storage.exists(f"{kept.content_root}/index.html")
+    response = admin_client.post(
+        reverse("admin:courses_course_changelist"),
+        {"action": "delete_selected", "_selected_action": [kept.course.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not Package.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_course_that_was_played_is_not_deleted(admin_client, settings):
+    """Its learners' attempts protect the packages they were played on, as for one package."""
+    package = _uploaded(admin_client, CourseFactory(provider="local"))
+    AttemptFactory(enrollment=EnrollmentFactory(course=package.course), package=package)
+
+    response = _delete_course(admin_client, package.course)
+
+    assert "Cannot delete course" in response.content.decode()
+    assert Attempt.objects.filter(package=package).exists()
     assert default_storage.exists(f"{package.content_root}/index.html")
