@@ -25,6 +25,7 @@ LAUNCHER_SCRIPTS = (
     "playback/content-frame.js",
     "playback/player-ui.js",
     "playback/prerequisites.js",
+    "playback/interactions-2004.js",
     "playback/runtime-2004.js",
     "playback/runtime-12.js",
     "playback/launcher.js",

@@ -27,6 +27,19 @@ from ..types import Completion, LearnerRef, Progress, Score, Success
 # The longest element is suspend_data: 64000 characters in both versions (SCORM 1.2's 4096 is
 # relaxed, as Moodle and scorm-again do, because modern authoring tools overflow it).
 MAX_VALUE_LENGTH = 64_000
+# Except an interaction's learner response and correct response patterns (SCORM 2004): a
+# performance interaction's 250 steps of 250-character names and answers, its smallest
+# permitted maximum (RTE 4.2.9), take 126,497 characters with their delimiters.
+MAX_RESPONSE_LENGTH = 128_000
+_RESPONSE = re.compile(
+    r"^cmi\.interactions\.\d+\.(?:learner_response|correct_responses\.\d+\.pattern)$"
+)
+
+
+def _longest(key: str) -> int:
+    return MAX_RESPONSE_LENGTH if _RESPONSE.match(key) else MAX_VALUE_LENGTH
+
+
 MAX_ELEMENTS = 10_000
 #: Sequence and delivery numbers are stored in 32-bit columns.
 MAX_COUNTER = 2**31 - 1
@@ -279,8 +292,8 @@ def _changes(value: object, *, scorm12: bool) -> dict[str, Any]:
             raise InvalidCommit(f"{key} must be a finite number.")
         if item is not None and not isinstance(item, str | int | float | bool):
             raise InvalidCommit(f"{key} must be a single value.")
-        if isinstance(item, str) and len(item) > MAX_VALUE_LENGTH:
-            raise InvalidCommit(f"{key} is longer than {MAX_VALUE_LENGTH} characters.")
+        if isinstance(item, str) and len(item) > _longest(key):
+            raise InvalidCommit(f"{key} is longer than {_longest(key)} characters.")
         clean[key] = item
     session = clean.get(session_time_element(scorm12=scorm12))
     if session not in (None, ""):

@@ -67,11 +67,6 @@ IMPOSSIBLE: dict[str, str] = {
     "CM-07e": _TOC + "Activity 4 (its own stopForwardTraversal rule) is selectable for ADL; "
     "adl.nav.request_valid.choice answers it valid while the SCO runs.",
     "CM-07f": _TOC + "Activity 1 is selectable and Activities 2 and 3 are not, for ADL.",
-    "DMI": "The data model's objectives, comments, URNs, times and timeintervals now answer as "
-    "the RTE book says (runtime-2004.js, dataModelRules); cmi.interactions does not: about 260 "
-    "calls differ, most of them correct_responses.n.pattern and learner_response syntax per "
-    "interaction type (RTE 4.2.9.1), id changes refused (351), and 408 where the book wants 351 "
-    "for a malformed index (cmi.interactions.01).",
 }
 
 

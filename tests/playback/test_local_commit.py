@@ -298,6 +298,28 @@ def test_malformed_commits_are_refused_and_change_nothing(attempt12, payload, me
     assert attempt12.commit_sequence == 0
 
 
+def test_an_interactions_responses_may_be_as_long_as_the_book_lets_them(attempt2004):
+    """A performance interaction's 250 steps at their smallest permitted maximum (RTE 4.2.9)
+    take 126,497 characters (ADL's DMI test writes them); every other value stops at 64,000."""
+    steps = "[,]".join(f"{'n' * 248}{i:02d}[.]{'a' * 250}"[:503] for i in range(250))
+    assert len(steps) == 126_497
+    changes = {
+        "cmi.interactions.0.id": "steps",
+        "cmi.interactions.0.type": "performance",
+        "cmi.interactions.0.learner_response": steps,
+        "cmi.interactions.0.correct_responses.0.pattern": steps,
+    }
+    commit(attempt2004, 1, changes, activity="a")
+    assert stored(attempt2004, "a")["cmi.interactions.0.learner_response"] == steps
+    for key, length in (
+        ("cmi.interactions.0.learner_response", 128_001),
+        ("cmi.interactions.0.description", 64_001),
+        ("cmi.suspend_data", 64_001),
+    ):
+        with pytest.raises(InvalidCommit, match="longer than"):
+            commit(attempt2004, 2, {key: "x" * length}, activity="a")
+
+
 def test_an_overflowing_session_time_is_refused():
     """Seconds that overflow a float (PT15…0S) would make every sum infinite."""
     package = _package(Package.Standard.SCORM_2004_4, ("a",))

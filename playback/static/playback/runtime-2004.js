@@ -44,15 +44,28 @@
   // - a collection member beyond _count is not there: GetValue fails with 301 (RTE 3.1.7.6),
   //   where 3.4.3 answers 403 or an empty value;
   // - an empty characterstring is a value (cmi.location, cmi.suspend_data, a learner's
-  //   comment's location: no minimum length), where 3.4.3 refuses it (406) and then reads it
-  //   as never set (403);
+  //   comment's location: no minimum length; cmi.learner_preference.language: no preference),
+  //   where 3.4.3 refuses it (406) and then reads it as never set (403); so is a delivery speed
+  //   of 0 (real, range 0..*, RTE 4.2.13), which 3.4.3 refuses (407);
+  // - the shared data stores (adl.data) are the ones the manifest declares: the SCO cannot add
+  //   one (351, where 3.4.3 appends it), and a store written empty holds nothing (403, as
+  //   emptyStoresUnset below for the SCOs delivered after);
   // - an identifier that is a URN follows RFC 2141 (long_identifier_type, RTE 4.1.1.6), and a
   //   timeinterval puts its hours, minutes and seconds after a "T" (ISO 8601), where 3.4.3
   //   accepts "urn:" or "P1Y6M14D4H15M6.34S"; a time is within 1970-2038 with at most two
   //   decimals of a second.
-  var COLLECTION = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms))\.(\d+)\.(?:(objectives|correct_responses)\.(\d+)\.)?/;
+  var COLLECTION = /^(cmi\.(?:objectives|interactions|comments_from_learner|comments_from_lms)|adl\.data)\.(\d+)\.(?:(objectives|correct_responses)\.(\d+)\.)?/;
   var MAX_VALUE_LENGTH = 64000;
+  // An interaction's responses may be longer (providers/local/runtime.py MAX_RESPONSE_LENGTH).
+  var MAX_RESPONSE_LENGTH = 128000;
+  var RESPONSE = /^cmi\.interactions\.\d+\.(?:learner_response|correct_responses\.\d+\.pattern)$/;
   var EMPTY_ALLOWED = { "cmi.location": "_location", "cmi.suspend_data": "_suspend_data" };
+  var PREFERENCES = {
+    "cmi.learner_preference.language": /^$/,
+    "cmi.learner_preference.delivery_speed": /^(?:0+(?:\.0*)?|\.0+)$/
+  };
+  var SHARED_DATA = /^adl\.data\.(\d+)\./;
+  var SHARED_STORE = /^adl\.data\.\d+\.store$/;
   var COMMENT_LOCATION = /^cmi\.comments_from_learner\.(\d+)\.location$/;
   var TIME_ELEMENT = /^cmi\.(?:comments_from_learner|interactions)\.\d+\.timestamp$/;
   // time (second,10,0): 1970 to 2038, each part only after the one before, at most two
@@ -73,7 +86,7 @@
 
   // The members' array that a collection element's last index is in (null when not there).
   function membersOf(api, match) {
-    var top = api.cmi[match[1].slice(4)];
+    var top = match[1] === "adl.data" ? api.adl && api.adl.data : api.cmi[match[1].slice(4)];
     var members = top && top.childArray;
     if (!members || !match[3]) return members || null;
     var member = members[Number(match[2])];
@@ -92,15 +105,31 @@
         api.lastErrorCode = "301";
         return "";
       }
-      return getValue.call(api, element);
+      var value = getValue.call(api, element);
+      if (running() && value === "" && String(api.lastErrorCode) === "0" && SHARED_STORE.test(element)) {
+        api.lastErrorCode = "403";
+      }
+      return value;
     };
+    // cmi.interactions' own rules (interactions-2004.js), checked first: a value they let
+    // through is kept as set() keeps any other.
+    var interactions = LmsPlayer.interactionRules2004 ? LmsPlayer.interactionRules2004(api) : null;
     api.SetValue = function (element, value) {
       var name = String(element);
+      if (interactions && running()) {
+        return interactions(name, value, function (checked) {
+          return set(name, checked);
+        });
+      }
+      return set(name, value);
+    };
+    function set(name, value) {
       // Beyond an element's smallest permitted maximum the LMS may keep less (RTE 4.1.1): no
       // value is kept longer than the server stores (providers/local/runtime.py
       // MAX_VALUE_LENGTH), so one overlong value cannot get the whole commit refused.
-      if (typeof value === "string" && value.length > MAX_VALUE_LENGTH) {
-        value = value.slice(0, MAX_VALUE_LENGTH);
+      var longest = RESPONSE.test(name) ? MAX_RESPONSE_LENGTH : MAX_VALUE_LENGTH;
+      if (typeof value === "string" && value.length > longest) {
+        value = value.slice(0, longest);
       }
       if (running() && typeof value === "string") {
         var comment = value === "" && COMMENT_LOCATION.exec(name);
@@ -112,6 +141,17 @@
           api._setCMIElements.add(name);
           api.lastErrorCode = "0";
           return "true";
+        }
+        if (PREFERENCES[name] && PREFERENCES[name].test(value)) {
+          api.cmi.learner_preference["_" + name.split(".")[2]] = value;
+          api._setCMIElements.add(name);
+          api.lastErrorCode = "0";
+          return "true";
+        }
+        var shared = SHARED_DATA.exec(name);
+        if (shared && api.adl && api.adl.data && Number(shared[1]) >= api.adl.data.childArray.length) {
+          api.lastErrorCode = "351";
+          return "false";
         }
         var badUrn = IDENTIFIER.test(name) && /^urn:/i.test(value) && !URN.test(value);
         var badInterval = TIMEINTERVAL_ELEMENT.test(name) && !TIMEINTERVAL.test(value);
@@ -126,10 +166,10 @@
       var match = COLLECTION.exec(name);
       var members = match && membersOf(api, match);
       var count = members ? members.length : 0;
-      var result = setValue.call(api, element, value);
+      var result = setValue.call(api, name, value);
       if (result !== "true" && members && members.length > count) members.length = count;
       return result;
-    };
+    }
   }
 
   // A shared data store written empty holds nothing: the SCOs delivered after it read it as
