@@ -53,7 +53,12 @@ _UI_ANSWERS = """(questions) => {
   const shown = (el) => Boolean(el) && !el.hidden && el.getClientRects().length > 0;
   const toc = document.getElementById("toc");
   const entries = Array.from(toc.querySelectorAll(".toc-entry, .toc-group"));
-  const named = (title) => entries.filter((el) => el.textContent.trim() === title.trim());
+  // ADL names the root by its organization's title: "the activity that corresponds to the root
+  // of "<title>"" (CM-07a to CM-07e), the contents' first entry.
+  const root = toc.querySelector(":scope > li > *");
+  const named = (title) => /^the activity that corresponds to the root of /.test(title.trim())
+    ? (root ? [root] : [])
+    : entries.filter((el) => el.textContent.trim() === title.trim());
   const devices = {Continue: "nav-continue", Previous: "nav-previous",
                    "Suspend All": "nav-suspend", "Exit All": "nav-exit"};
   return questions.map((q) => {

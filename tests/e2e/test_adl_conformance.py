@@ -50,24 +50,10 @@ CASES: dict[str, Case] = load_all() if CASES_DIR.is_dir() else {}
 LEARNER_ID = "adl-learner"
 REPORT = os.environ.get("ADL_REPORT", "")  # a file to write every case's outcome to (JSON)
 
-# Cases our player fails today, each with what it does wrong. Their fix lies in parts of
-# scorm-again 3.4.3 the player does not correct (see playback/static/playback/runtime-2004.js,
-# fixSequencing), in ADL's own user interface rules, or in the LMS's attempt policy (DDM).
-_TOC = (
-    "ADL's expected UI answers follow its Sample RTE's table of contents rules (ADLSequencer.getTOC: "
-    "limit conditions, constrained-choice ranges, disabled subtrees); the player's table of "
-    "contents shows the choice validity scorm-again 3.4.3 fires when a delivery begins "
-    "(NavigationValidityService.updateNavigationValidity), before the activity is current, which "
-    "differs from ADL's and even from what a choice request gets while the SCO runs: "
-)
-IMPOSSIBLE: dict[str, str] = {
-    "CM-07c": _TOC
-    + "Activity 2, its one attempt used (attemptLimit 1), is not selectable for ADL.",
-    "CM-07d": _TOC + "the root is selectable and Activities 13 and 18 are not, for ADL.",
-    "CM-07e": _TOC + "Activity 4 (its own stopForwardTraversal rule) is selectable for ADL; "
-    "adl.nav.request_valid.choice answers it valid while the SCO runs.",
-    "CM-07f": _TOC + "Activity 1 is selectable and Activities 2 and 3 are not, for ADL.",
-}
+# Cases our player cannot pass, each with the reason: none today. Where scorm-again 3.4.3
+# departs from the SCORM books, the player corrects it (playback/static/playback/runtime-2004.js:
+# fixSequencing, dataModelRules; interactions-2004.js), each correction naming its cases.
+IMPOSSIBLE: dict[str, str] = {}
 
 
 # Cases that pass alone or on a quiet machine and fail in some full runs, each with what goes

@@ -543,6 +543,37 @@ def test_an_active_activity_without_choice_exit_offers_no_choice_out_of_it(page:
     assert not any(enabled.values()), enabled
 
 
+def test_the_contents_offer_what_a_choice_would_deliver_from_the_current_activity(page: Page):
+    """CM-07c, CM-07f. The table of contents enables the activities a choice made now would
+    deliver (NB.2.1, then SB.2.9 with its Choice Activity Traversal Subprocess and DB.1.1, as
+    after the current attempt's end), asked again once each delivered activity is current, and
+    adl.nav.request_valid.choice answers the SCO the same: a Stop Forward Traversal rule on the
+    current activity blocks the choices past it, not a choice of itself, and an activity whose
+    one attempt is used is not offered."""
+    stop = rule("preConditionRule", "always", "stopForwardTraversal")
+    once = '<imsss:limitConditions attemptLimit="1"/>'
+    player = Player(
+        page,
+        manifest(leaf("a1", stop) + leaf("a2", once) + leaf("a3"), sequencing=CHOICE_AND_FLOW),
+    )
+    names = ("a1", "a2", "a3")
+    asked = [(f"adl.nav.request_valid.choice.{{target={name}}}",) for name in names]
+
+    def offered() -> list[bool]:
+        enabled = player.page.evaluate("() => window.rendered.enabled")
+        return [enabled[name] for name in names]
+
+    def valid(answers: list[str]) -> list[bool]:
+        return [answer == "true (0)" for answer in answers[1:4]]
+
+    assert offered() == [True, False, False]
+    assert valid(player.sco(*asked, request="continue")) == [True, False, False]
+    assert player.delivered == ["a1", "a2"]
+    assert offered() == [True, False, True]
+    assert valid(player.sco(*asked, request="continue")) == [True, False, True]
+    assert offered() == [True, False, True]
+
+
 def test_the_data_model_rules_scorm_again_gets_wrong(page: Page):
     """DMI (RTE 3.1.7, 4.1.1): a member beyond _count answers 301 and a refused SetValue leaves
     none behind; an empty location is a value; a URN id follows RFC 2141, a timeinterval puts

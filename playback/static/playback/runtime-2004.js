@@ -776,10 +776,16 @@
       var target = this.activityTree.getActivity(targetId) || null;
       var result;
       chosen = target;
+      // 3.4.3's own way into a chosen cluster (choiceFlowSubprocess) is not asked: the Flow
+      // Subprocess below decides.
+      this.choiceFlowSubprocess = function (activity) {
+        return activity;
+      };
       try {
         result = handleChoice.apply(this, arguments);
       } finally {
         chosen = null;
+        delete this.choiceFlowSubprocess;
       }
       if (target && target.children.length && result.deliveryRequest === "deliver" && !result.exception) {
         var flow = this.traversalService.findFirstDeliverableActivityResult(target);
@@ -796,7 +802,9 @@
     traversal.checkActivityProcess = function (activity) {
       if (activity !== chosen) return checkActivity.apply(this, arguments);
       chosen = null; // the target's own check only, not the flow into it that follows
-      if (!activity.isAvailable || this.ruleEngine.checkLimitConditions(activity)) return false;
+      if (!activity.isAvailable) return false;
+      // Limit Conditions Check (UP.1): an active or suspended activity violates none.
+      if (!activity.isActive && !activity.isSuspended && this.ruleEngine.checkLimitConditions(activity)) return false;
       var rules = activity.sequencingRules ? activity.sequencingRules.preConditionRules : [];
       var evaluated = this.getActivityForEvaluation(activity);
       return !rules.some(function (rule) {
@@ -866,15 +874,45 @@
       }
       return continueFlow.apply(this, arguments);
     };
-    // Constrain Choice (SB.2.9, as ADL's sequencer applies it): a choice is limited only by a
-    // constrained cluster that holds the current activity below the common ancestor of the
-    // current and target activities, to the activity next to it (or before it, for a target
-    // before it) and that activity's children; a choice within a branch, or from a cluster
-    // whose parent is the common ancestor, is not constrained (CM-16: with constrainChoice on
-    // the root, Activity 2 chooses Activity 3, and Activity 3 chooses Activity 1). 3.4.3
-    // refuses any target outside the current activity's branch of a constrained cluster
-    // (NB.2.1-11). Prevent Activation keeps its check: an inactive cluster on the target's path
-    // below the common ancestor is not activated by a choice.
+    // Flow Tree Traversal (SB.2.1 step 4.2) backward from a first child goes on from its
+    // parent, which may not move backward either when its own parent is Forward Only (CM-07e:
+    // no Previous from Activity 5, the first child of Activity 4 inside forwardOnly Activity
+    // 2). 3.4.3 checks the Forward Only of the activity's own parent only.
+    var traverseBackward = traversal.traverseBackward;
+    traversal.traverseBackward = function (from, skipChildren) {
+      var result = traverseBackward.apply(this, arguments);
+      if (!result.activity || (from.children.length && !skipChildren)) return result;
+      for (var node = from; node.parent && !this.activityTree.getPreviousSibling(node); node = node.parent) {
+        if (node.parent.parent && node.parent.parent.sequencingControls.forwardOnly) {
+          return { activity: null, endSequencingSession: false, exception: "SB.2.1-4" };
+        }
+      }
+      return result;
+    };
+    // Choice Sequencing Request Process (SB.2.9 steps 7-11, as ADL's sequencer applies them):
+    // what lies between the current activity and the target. 3.4.3 checks instead, at each
+    // ancestor of the target, Forward Only, Constrain Choice and Prevent Activation between the
+    // current and target branches, and never applies the Choice Activity Traversal Subprocess
+    // (SB.2.4): a Stop Forward Traversal rule blocks nothing, and a target on a forwardOnly
+    // cluster's earlier branch is refused from anywhere inside it (CM-07e: Activity 3 from
+    // Activity 5; CM-07f: Activities 2 and 3 from Activity 1).
+    // - Case #1, the current activity: nothing lies between.
+    // - Case #2, a sibling: each activity from the current one up to the target (exclusive) is
+    //   traversed, forward unless a Stop Forward Traversal rule holds on it, backward unless
+    //   the parent is Forward Only (SB.2.4).
+    // - Case #3, below the current cluster: each ancestor of the target up to the current
+    //   activity is traversed forward, and none is an inactive cluster preventing activation.
+    // - Case #4, an ancestor: no activity on the way up to it has Choice Exit false.
+    // - Case #5, elsewhere: no activity on the way up to the common ancestor has Choice Exit
+    //   false; the lowest of them with Constrain Choice limits the target to the activity next
+    //   to it (or before it, for a target before it) and that activity's descendants (CM-07d:
+    //   from Activity 6, Activity 15 deep inside Activity 9, next to constrained Activity 4;
+    //   CM-16: with constrainChoice on the root, the common ancestor, nothing is limited); a
+    //   target forward is reached through its ancestors up to the common ancestor, each
+    //   traversed forward, the target itself not (CM-07e: Activity 4, whose own Stop Forward
+    //   Traversal rule holds, is chosen from Activity 1); no inactive ancestor of the target
+    //   below the common ancestor prevents activation (CM-17a: a target beside the current
+    //   activity is not such a choice, and flows into its cluster).
     var preorder = function (root) {
       var order = [];
       (function visit(node) {
@@ -883,8 +921,12 @@
       })(root);
       return order;
     };
-    // Flow Tree Traversal without entering clusters (SB.2.1, no controls): the activity next to
-    // (or before) ``activity``, going up to its ancestors' siblings.
+    var before = function (one, other) {
+      var order = preorder(api._sequencing.activityTree.root);
+      return order.indexOf(one) < order.indexOf(other);
+    };
+    // Choice Flow Tree Traversal (SB.2.9.2): the activity next to (or before) ``activity``,
+    // going up to its ancestors' siblings, without entering clusters.
     var beside = function (activity, forward) {
       for (var node = activity; node && node.parent; node = node.parent) {
         var siblings = node.parent.getAvailableChildren();
@@ -903,55 +945,85 @@
       }
       return null;
     };
-    // Prevent Activation likewise: a choice may not start an attempt on an inactive cluster
-    // with preventActivation on the target's path below the common ancestor; a target beside
-    // the current activity is not such a choice (CM-17a: from Activity 3, Activity 4 beside
-    // it is chosen and flows into Activity 5). 3.4.3 refuses any unattempted target whose
-    // parent prevents activation (SB.2.9-6).
-    var constrainedChoiceAllowed = function (current, target, common) {
-      if (!current || !target || !common || current === target || target === common) return true;
-      if (current.parent === target.parent) return true;
-      for (var walk = current.parent; walk && walk !== common; walk = walk.parent) {
-        if (walk.sequencingControls && walk.sequencingControls.constrainChoice) {
-          var order = preorder(api._sequencing.activityTree.root);
-          var next = beside(walk, order.indexOf(target) > order.indexOf(walk));
-          if (!next || (target.parent !== next && target !== next)) return false;
-          break;
-        }
-      }
-      for (var up = target.parent; up && up !== common; up = up.parent) {
-        if (!up.isActive && up.sequencingControls && up.sequencingControls.preventActivation) return false;
-      }
-      return true;
+    var ruleHolds = function (activity, action) {
+      var rules = activity.sequencingRules ? activity.sequencingRules.preConditionRules : [];
+      return rules.some(function (rule) {
+        return rule.action === action && rule.evaluate(activity) === true;
+      });
     };
+    // Choice Activity Traversal Subprocess (SB.2.4).
+    var traversable = function (activity, forward) {
+      if (forward) return !ruleHolds(activity, "stopForwardTraversal");
+      return Boolean(activity.parent) && !activity.parent.sequencingControls.forwardOnly;
+    };
+    var prevents = function (activity) {
+      return !activity.isActive && Boolean(activity.sequencingControls.preventActivation);
+    };
+    var choicePathAllowed = function (current, target) {
+      if (!current || !target || current === target) return true;
+      var common = commonAncestor(current, target);
+      if (!common) return false;
+      var forward = before(current, target);
+      var walk;
+      if (current.parent && current.parent === target.parent) {
+        var siblings = current.parent.getAvailableChildren();
+        var index = siblings.indexOf(current);
+        var end = siblings.indexOf(target);
+        if (index === -1 || end === -1) return false;
+        for (; index !== end; index += forward ? 1 : -1) {
+          if (!traversable(siblings[index], forward)) return false;
+        }
+        return true;
+      }
+      if (common === current) {
+        for (walk = target.parent; walk && walk !== common; walk = walk.parent) {
+          if (!traversable(walk, true) || prevents(walk)) return false;
+        }
+        return traversable(common, true);
+      }
+      if (common === target) {
+        for (walk = current.parent; walk && walk !== common; walk = walk.parent) {
+          if (walk.sequencingControls.choiceExit === false) return false;
+        }
+        return true;
+      }
+      var constrained = null;
+      for (walk = current.parent; walk && walk !== common; walk = walk.parent) {
+        if (walk.sequencingControls.choiceExit === false) return false;
+        if (!constrained && walk.sequencingControls.constrainChoice) constrained = walk;
+      }
+      if (constrained) {
+        var next = beside(constrained, before(constrained, target));
+        if (!next || !contains(next, target)) return false;
+      }
+      for (walk = target.parent; walk && walk !== common; walk = walk.parent) {
+        if ((forward && !traversable(walk, true)) || prevents(walk)) return false;
+      }
+      return !forward || traversable(common, true);
+    };
+    // The Navigation Request Process (NB.2.1) of 3.4.3 checks the same (choiceValidity below
+    // answers with it before the sequencing request): its own forwardOnly and constrained
+    // branches give way to the rule above, and a Stop Forward Traversal rule does not disable
+    // the activity it is on (CM-07f: Activity 1 is chosen from Activity 2), only the traversal
+    // through it.
     var validity = sequencingProcess.navigationValidityService;
     var validityProto = validity && Object.getPrototypeOf(validity);
     while (validityProto && !Object.prototype.hasOwnProperty.call(validityProto, "validateConstrainChoice")) {
       validityProto = Object.getPrototypeOf(validityProto);
     }
     if (validityProto) {
-      validityProto.validateConstrainChoice = function (current, target, common) {
-        if (!constrainedChoiceAllowed(current, target, common)) return { valid: false, exception: "NB.2.1-11" };
-        return this.validateAncestors(common, current, target);
+      validityProto.validateConstrainChoice = function (current, target) {
+        return choicePathAllowed(current, target)
+          ? { valid: true, exception: null }
+          : { valid: false, exception: "NB.2.1-11" };
+      };
+      validityProto.isActivityDisabled = function (activity) {
+        if (!activity.isAvailable || activity.isHiddenFromChoice) return true;
+        return ruleHolds(activity, "disabled") || ruleHolds(activity, "hiddenFromChoice");
       };
     }
-    // The same rule where the Choice Sequencing Request Process checks it (SB.2.9-8); 3.4.3
-    // allows only the next sibling forward and completed ones backward (SB.2.9-7).
+    // The same rule where the Choice Sequencing Request Process checks it.
     var constraints = Object.getPrototypeOf(process.constraintValidator);
-    var atLevel = constraints.validateConstraintsAtLevel;
-    constraints.validateConstraintsAtLevel = function (ancestor) {
-      var controls = ancestor.sequencingControls;
-      var constrain = controls.constrainChoice;
-      var prevent = controls.preventActivation;
-      controls.constrainChoice = false;
-      controls.preventActivation = false;
-      try {
-        return atLevel.apply(this, arguments);
-      } finally {
-        controls.constrainChoice = constrain;
-        controls.preventActivation = prevent;
-      }
-    };
     var pathToRoot = constraints.validatePathToRoot;
     constraints.validatePathToRoot = function (target) {
       var saved = [];
@@ -967,13 +1039,10 @@
         });
       }
     };
-    var ancestorConstraints = constraints.validateAncestorConstraints;
     constraints.validateAncestorConstraints = function (current, target) {
-      var result = ancestorConstraints.apply(this, arguments);
-      if (result.valid && current && !constrainedChoiceAllowed(current, target, commonAncestor(current, target))) {
-        return { valid: false, exception: "SB.2.9-8" };
-      }
-      return result;
+      return choicePathAllowed(current, target)
+        ? { valid: true, exception: null }
+        : { valid: false, exception: "SB.2.9-8" };
     };
     // A child whose completion is "not attempted" has no Attempt Progress Status (2nd Ed.
     // addendum: "not attempted" is not mapped to tracking information): it is unknown to
@@ -1043,6 +1112,64 @@
       if (activity.sequencingControls.tracked === false) return true;
       return checkLimits.call(this, activity);
     };
+    // Check Activity Process (UP.5) on the way to the delivered activity (DB.1.1): a Disabled
+    // rule refuses it as a limit does, so nothing inside a disabled cluster is delivered (ADL's
+    // table of contents disables its whole subtree). 3.4.3 looks at availability and limits.
+    var checkOnPath = validator.checkActivity;
+    validator.checkActivity = function (activity) {
+      return checkOnPath.apply(this, arguments) && !ruleHolds(activity, "disabled");
+    };
+    // Choice Exit (SN 3.2.1, ADL's table of contents): while an activity whose choiceExit is
+    // false is active, no choice may leave it, and it is not chosen itself: only the activities
+    // below the lowest such activity are offered (CM-07a: at Activity 6, a leaf with choiceExit
+    // false, nothing is). 3.4.3's Navigation Request Process offers the activity itself.
+    var choiceExitAllows = function (current, target) {
+      for (var node = current; node; node = node.parent) {
+        if (node.isActive && node.sequencingControls.choiceExit === false) {
+          return target !== node && contains(node, target);
+        }
+      }
+      return true;
+    };
+    // Whether a choice of ``targetId`` made now would deliver something: the one answer for the
+    // table of contents and for adl.nav.request_valid.choice.{target=...}. The library's own
+    // processes are asked in the order a choice meets them (OP.1): the Navigation Request
+    // Process (NB.2.1) on the state as it is, then, as after the Exit that ends the current
+    // activity's attempt, the Choice Sequencing Request Process (SB.2.9, a chosen cluster
+    // flowed into) and the Delivery Request Process (DB.1.1) for the activity it identifies
+    // (CM-07c: Activity 2, its one attempt used, is not offered; nor the root, whose flow stops
+    // at Activity 2). The probe changes nothing: the skip marks its flows leave are put back.
+    // 3.4.3 answers from its validity of the navigation request alone, for the table of
+    // contents computed before the delivered activity is current.
+    var navigation = sequencingProcess.navigationValidityService;
+    var delivery = sequencingProcess.deliveryHandler;
+    var choiceValidity = function (targetId) {
+      var tree = api._sequencing.activityTree;
+      var target = tree.getActivity(targetId);
+      if (!target) return false;
+      var current = tree.currentActivity;
+      if (!choiceExitAllows(current, target)) return false;
+      if (!navigation.validateRequest("choice", targetId).valid) return false;
+      var activities = tree.getAllActivities();
+      var skipped = activities.map(function (activity) {
+        return activity.wasSkipped;
+      });
+      var ending = current && current.isActive && !current.children.length ? current : null;
+      if (ending) ending.isActive = false;
+      try {
+        var result = process.choiceHandler.handleChoice(targetId, current);
+        var identified = !result.exception && result.deliveryRequest === "deliver" ? result.targetActivity : null;
+        return Boolean(identified) && delivery.processDeliveryRequest(identified).valid;
+      } catch (error) {
+        return false;
+      } finally {
+        if (ending) ending.isActive = true;
+        activities.forEach(function (activity, index) {
+          activity.wasSkipped = skipped[index];
+        });
+      }
+    };
+    sequencingProcess.predictChoiceEnabled = choiceValidity;
   }
 
   // reset() keeps the previous SCO's launch data (3.4.3): what the LMS gives this SCO comes
@@ -1064,17 +1191,11 @@
     return found;
   }
 
-  // A cluster without flow cannot be entered by choosing it: the Choice Sequencing Request Process
-  // (SB.2.9) flows into it, and the Flow Activity Traversal Subprocess refuses every child of a
-  // cluster whose flow is off (SB.2.2 step 1, SB.2.2-1), so nothing is delivered. scorm-again
-  // 3.4.3 delivers its first child instead (ChoiceRequestHandler.choiceFlowTreeTraversal,
-  // dist/scorm2004.js:6275, never looks at the cluster's flow): its entry is never offered.
-  function flowlessClusters(node, found) {
-    found = found || {};
-    var children = node.children || [];
-    if (children.length && (node.sequencingControls || {}).flow === false) found[node.id] = true;
-    children.forEach(function (child) {
-      flowlessClusters(child, found);
+  function activityIds(node, found) {
+    found = found || [];
+    found.push(node.id);
+    (node.children || []).forEach(function (child) {
+      activityIds(child, found);
     });
     return found;
   }
@@ -1085,13 +1206,14 @@
     this.tree = config.sequencing.activityTree;
     this.rootId = this.tree.id;
     this.singleLeaf = leaves(this.tree).length === 1;
-    this.flowless = flowlessClusters(this.tree);
+    this.activityIds = activityIds(this.tree);
     this.current = null;
     this.delivery = 0;
     this.loading = false;
     this.leaving = false;
     this.ended = false;
     this.validity = null;
+    this.renderQueued = false;
     this.deliveredSinceRequest = false;
   }
 
@@ -1107,7 +1229,14 @@
       },
       onNavigationValidityUpdate: function (update) {
         self.validity = update;
-        self.render();
+        // Fired by each of the SCO's SetValue calls: the table of contents, which asks the
+        // sequencer about every activity, is drawn once the SCO yields.
+        if (self.renderQueued) return;
+        self.renderQueued = true;
+        window.setTimeout(function () {
+          self.renderQueued = false;
+          self.render();
+        }, 0);
       },
       onSequencingSessionEnd: function (data) {
         if (self.restoring) return; // the Suspend All that lets a closed session resume
@@ -1200,7 +1329,6 @@
         started = api.processNavigationRequest("choice", launchable[0]);
       }
       if (!started) {
-        this.validity = { choice: this.choosable(this.tree, true) };
         this.env.say("Choose where to begin in the course's contents.");
         this.render();
       }
@@ -1208,23 +1336,6 @@
     window.addEventListener("pagehide", function () {
       self.leave();
     });
-  };
-
-  // Before anything is delivered scorm-again reports no choice validity: every visible
-  // activity whose parent allows choice is offered, and the sequencer decides on the request.
-  Runtime2004.prototype.choosable = function (node, allowed, found) {
-    found = found || {};
-    var controls = node.sequencingControls || {};
-    if (node.isVisible !== false && node.id !== this.rootId) {
-      found[node.id] = allowed && !this.flowless[node.id] ? "true" : "false";
-    }
-    var self = this;
-    // Only the parent's Choice control governs a choice (SB.2.9 step 4): a cluster whose own
-    // parent allows no choice can still offer its children (ADL CM-15 starts in one).
-    (node.children || []).forEach(function (child) {
-      self.choosable(child, controls.choice !== false, found);
-    });
-    return found;
   };
 
   Runtime2004.prototype.running = function () {
@@ -1396,13 +1507,14 @@
   Runtime2004.prototype.render = function () {
     var v = this.validity || {};
     var enabled = {};
-    var choice = v.choice || {};
     // navigate() ignores requests while an activity's data loads: the controls say so.
     var closed = this.ended || this.loading;
-    var flowless = this.flowless;
-    var exitFrom = this.choiceExitBoundary();
-    Object.keys(choice).forEach(function (id) {
-      enabled[id] = !closed && choice[id] === "true" && !flowless[id] && (!exitFrom || exitFrom(id));
+    // Each activity a choice request would deliver from now, asked again at every render (after
+    // each delivery, with the delivered activity current, and each change of the tracking
+    // status): fixSequencing's choiceValidity, as adl.nav.request_valid.choice answers the SCO.
+    var process = this.api && this.api._sequencing.overallSequencingProcess;
+    this.activityIds.forEach(function (id) {
+      enabled[id] = Boolean(process) && !closed && process.predictChoiceEnabled(id);
     });
     this.env.ui.render({
       current: this.current,
@@ -1412,28 +1524,6 @@
       hidden: v.hideLmsUi || [],
       concealed: this.api ? hiddenFromChoice(this.api._sequencing.activityTree.root) : []
     });
-  };
-
-  // Choice Exit (SN 3.2.1, ADL's table of contents): while an activity whose choiceExit is false
-  // is active, no choice may leave it, and it is not chosen itself: only the activities below
-  // the lowest such activity are offered (CM-07a: at Activity 6, a leaf with choiceExit false,
-  // the contents offer nothing). 3.4.3's validity offers the activity itself. Null when no
-  // such activity is active.
-  Runtime2004.prototype.choiceExitBoundary = function () {
-    var sequencing = this.api && this.api._sequencing;
-    var current = sequencing && sequencing.getCurrentActivity();
-    for (var node = current; node; node = node.parent) {
-      if (node.isActive && node.sequencingControls && node.sequencingControls.choiceExit === false) {
-        var boundary = node;
-        return function (id) {
-          for (var walk = sequencing.activityTree.getActivity(id); walk; walk = walk.parent) {
-            if (walk.parent === boundary) return true;
-          }
-          return false;
-        };
-      }
-    }
-    return null;
   };
 
   // Previous is offered when the Previous Sequencing Request Process (SB.2.8) would deliver
