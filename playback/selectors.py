@@ -68,6 +68,11 @@ class PackagePlay:
     scorm12: bool
     objectives_global: bool
     data_global: bool
+    # The global objectives and shared data stores the manifest lets this package write
+    # (imsss/adlseq:mapInfo write* flags, adlcp:map writeSharedData): a commit stores no other,
+    # whatever the run-time's snapshot of the learner's global state holds.
+    objectives_written: frozenset[str] = frozenset()
+    data_written: frozenset[str] = frozenset()
 
 
 _PLAYS: OrderedDict[tuple[int, str], PackagePlay] = OrderedDict()
@@ -88,12 +93,35 @@ def package_play(*, package_id: int, sha256: str) -> PackagePlay:
         scorm12=package.is_scorm12,
         objectives_global=sequencing.get("objectivesGlobalToSystem", True) is not False,
         data_global=sequencing.get("sharedDataGlobalToSystem", True) is not False,
+        **_written_globals(sequencing.get("activityTree")),
     )
     if package.is_ready:
         _PLAYS[key] = found
         while len(_PLAYS) > _PLAYS_KEPT:
             _PLAYS.popitem(last=False)
     return found
+
+
+def _written_globals(tree: object) -> dict[str, frozenset[str]]:
+    """The target ids of every objective map and shared data map in the activity tree (see
+    courses/intake/sequencing.py) that writes."""
+    objectives: set[str] = set()
+    data: set[str] = set()
+    nodes = [tree]
+    while nodes:
+        node = nodes.pop()
+        if not isinstance(node, dict):
+            continue
+        mapped = [node.get("primaryObjective"), *(node.get("objectives") or [])]
+        for objective in mapped:
+            for entry in (objective or {}).get("mapInfo") or []:
+                if any(value is True for key, value in entry.items() if key.startswith("write")):
+                    objectives.add(str(entry.get("targetObjectiveID")))
+        for entry in node.get("sharedDataMaps") or []:
+            if entry.get("writeSharedData") is not False:
+                data.add(str(entry.get("targetID")))
+        nodes.extend(node.get("children") or [])
+    return {"objectives_written": frozenset(objectives), "data_written": frozenset(data)}
 
 
 def attempt_activity_records(*, attempt: Attempt) -> dict[str, ActivityRecord]:

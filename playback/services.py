@@ -101,12 +101,21 @@ def _store_globals(learner_id: int, play: PackagePlay, commit: Commit) -> None:
     """The learner's global objectives and shared data the commit reports, where the manifest
     makes them global to the system; only what changed is written."""
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    # The run-time's snapshot holds every global the learner has; this package writes its own.
     if play.objectives_global:
         kind = LearnerGlobalState.Kind.OBJECTIVE
-        wanted |= {(kind, key): value for key, value in commit.objectives.items()}
+        wanted |= {
+            (kind, key): value
+            for key, value in commit.objectives.items()
+            if key in play.objectives_written
+        }
     if play.data_global:
         kind = LearnerGlobalState.Kind.DATA
-        wanted |= {(kind, key): {"value": value} for key, value in commit.shared_data.items()}
+        wanted |= {
+            (kind, key): {"value": value}
+            for key, value in commit.shared_data.items()
+            if key in play.data_written
+        }
     if not wanted:
         return
     stored = {

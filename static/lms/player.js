@@ -44,7 +44,10 @@
       if (event.data.type === "lms:player-ready") ready = true;
       if (event.data.type === "lms:player-gone") ready = false; // the session is over
       if (event.data.type === "lms:left" && pending) pending();
+      document.body.dataset.playerReady = ready ? "true" : "false";
     });
+    // Asked as well as told: a "ready" sent before this page listened is not lost.
+    frame.contentWindow.postMessage({ type: "lms:player-ready?" }, origin);
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[href]");
       if (!ready || !link || link.target || link.hasAttribute("download")) return;

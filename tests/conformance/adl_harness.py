@@ -362,6 +362,12 @@ class AdlRun:
         if self.launcher().evaluate(_BUTTON_CLICK, ["nav-exit"]) == "clicked":
             return False
         yield Wait(lambda: not self.player().get("pending"), "the player's commits")
+        # The page leaves through the player (which stores what the SCO leaves first) once the
+        # player has said it can (static/lms/player.js).
+        yield Wait(
+            lambda: self.tab.evaluate("document.body.dataset.playerReady") == "true",
+            "the player page to know its player can store what the SCO leaves",
+        )
         seen = self.version
         self.tab.get_by_role("link", name="Back to course").click()
         yield Wait(

@@ -57,11 +57,8 @@ IMPOSSIBLE: dict[str, str] = {}
 
 
 # Cases that pass alone or on a quiet machine and fail in some full runs, each with what goes
-# wrong: not strict until the cause is found.
-UNSTABLE: dict[str, str] = {
-    "DDM": "adl.data tarID_3 sometimes still holds its first value on DDMa's third launch "
-    "(expected uninitialised once DDMb wrote it empty); passes when played alone.",
-}
+# wrong: not strict until the cause is found. None today.
+UNSTABLE: dict[str, str] = {}
 
 
 def _params() -> list:

@@ -372,19 +372,66 @@ def test_scorm_2004_stores_the_roots_rolled_up_result(attempt2004):
     assert AttemptRuntime.objects.get(attempt=attempt2004).sequencing == '{"version": "1.0"}'
 
 
-def test_global_objectives_and_shared_data_are_kept_per_learner(attempt2004):
+def _mapping_package(**sequencing) -> Package:
+    """A SCORM 2004 package whose activity "a" writes global objective "obj-1" and shared data
+    "notes", and reads global objective "obj-2" (an activity tree as the intake converts it)."""
+    tree = {
+        "id": "org",
+        "children": [
+            {
+                "id": "a",
+                "primaryObjective": {
+                    "objectiveID": "p",
+                    "mapInfo": [{"targetObjectiveID": "obj-1", "writeSatisfiedStatus": True}],
+                },
+                "objectives": [
+                    {
+                        "objectiveID": "s",
+                        "mapInfo": [{"targetObjectiveID": "obj-2", "readSatisfiedStatus": True}],
+                    }
+                ],
+                "sharedDataMaps": [
+                    {"targetID": "notes", "writeSharedData": True},
+                    {"targetID": "glossary", "readSharedData": True, "writeSharedData": False},
+                ],
+            }
+        ],
+    }
+    return _package(Package.Standard.SCORM_2004_4, ("a",), activityTree=tree, **sequencing)
+
+
+def test_global_objectives_and_shared_data_are_kept_per_learner():
+    package = _mapping_package()
+    attempt = AttemptFactory(enrollment__course=package.course, package=package)
     globals_ = {
         "objectives": {"obj-1": {"id": "obj-1", "satisfiedStatus": True}},
         "data": {"notes": "hello"},
     }
-    commit(attempt2004, 1, activity="a", globals=globals_)
-    learner = attempt2004.enrollment.learner
+    commit(attempt, 1, activity="a", globals=globals_)
+    learner = attempt.enrollment.learner
     assert {
         (g.kind, g.key): g.value for g in LearnerGlobalState.objects.filter(learner=learner)
     } == {
         ("objective", "obj-1"): {"id": "obj-1", "satisfiedStatus": True},
         ("data", "notes"): {"value": "hello"},
     }
+
+
+def test_a_package_writes_only_the_globals_its_manifest_lets_it_write():
+    """The run-time's snapshot holds all the learner's globals, other packages' too: those this
+    package only reads, or does not map, are not written back (a stale copy would overwrite
+    what another package wrote meanwhile; ADL DDM played beside other cases)."""
+    package = _mapping_package()
+    attempt = AttemptFactory(enrollment__course=package.course, package=package)
+    stale = {
+        "objectives": {
+            "obj-2": {"id": "obj-2", "satisfiedStatus": False},
+            "elsewhere": {"id": "elsewhere"},
+        },
+        "data": {"glossary": "old", "tarID_1": "old"},
+    }
+    commit(attempt, 1, activity="a", globals=stale)
+    assert not LearnerGlobalState.objects.exists()
 
 
 def test_objectives_not_global_to_system_stay_with_the_attempt():

@@ -107,8 +107,12 @@
   // what the SCO leaves (5 s at most), and we answer; the page then goes where the learner asked.
   function offerDeparture(runtime, lmsOrigin) {
     window.addEventListener("message", function (event) {
-      if (event.source !== window.parent || event.origin !== lmsOrigin) return;
-      if (!event.data || event.data.type !== "lms:leave") return;
+      if (event.source !== window.parent || event.origin !== lmsOrigin || !event.data) return;
+      if (event.data.type === "lms:player-ready?") {
+        window.parent.postMessage({ type: "lms:player-ready" }, lmsOrigin);
+        return;
+      }
+      if (event.data.type !== "lms:leave") return;
       var stored = new Promise(function (resolve) {
         runtime.depart(resolve);
       });
