@@ -64,7 +64,9 @@ def datetime_field(
 #: JSON from outside (provider notifications, the browser's commits) nests a few levels; a
 #: deeper document is refused before it is parsed (json would recurse once per level).
 MAX_JSON_DEPTH = 32
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A string, its loop unrolled (a run of plain bytes, then an escape and another run): five
+# times faster than an alternation per byte over a commit's 64 KB of suspend_data.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 
 
