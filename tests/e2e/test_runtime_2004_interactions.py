@@ -11,33 +11,13 @@ through the real intake, and the SCO is played by calls on its API.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.contrib.staticfiles import finders
 from playwright.sync_api import Page
 
-from courses.intake.manifest import parse_manifest
+from tests.e2e.runtime_2004 import leaf, manifest, settle, start_runtime
 
-PLAYBACK = Path(__file__).resolve().parents[2] / "playback" / "static" / "playback"
+FLOW = '<imsss:controlMode choice="false" flow="true"/>'
 
-MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
-<manifest identifier="PIN" version="1"
-  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
-  xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
-  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
-  <organizations default="ORG"><organization identifier="ORG"><title>Pinned</title>
-    <item identifier="a1" identifierref="SCO"><title>a1</title>{data}</item>
-    <item identifier="a2" identifierref="SCO"><title>a2</title>{data}</item>
-    <imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>
-  </organization></organizations>
-  <resources>
-    <resource identifier="SCO" type="webcontent" adlcp:scormType="sco" href="sco.htm">
-      <file href="sco.htm"/>
-    </resource>
-  </resources>
-</manifest>"""
 
 # The player's surroundings, as launcher.js gives them: each activity's data is what its last
 # commit held, as the LMS would store and give it back.
@@ -79,29 +59,12 @@ class Sco:
 
     def __init__(self, page: Page, *, data: str = "") -> None:
         self.page = page
-        sequencing = parse_manifest(MANIFEST.format(data=data).encode()).sequencing
-        config = {
-            "version": "2004",
-            "sequencing": {"activityTree": sequencing["activityTree"]},
-            "activities": {
-                name: {"title": name, "href": launch["href"], "isSco": True}
-                for name, launch in sequencing["launches"].items()
-            },
-            "state": "",
-            "globals": {"objectives": {}, "data": {}, "objectivesGlobal": True, "dataGlobal": True},
-        }
-        page.set_content("<!doctype html><title>runtime</title>")
-        page.add_script_tag(path=finders.find("vendor/scorm-again/scorm2004.min.js"))
-        page.add_script_tag(path=str(PLAYBACK / "interactions-2004.js"))
-        page.add_script_tag(path=str(PLAYBACK / "runtime-2004.js"))
-        page.add_script_tag(content=ENV_JS)
-        page.evaluate("(config) => startRuntime(config)", config)
-        self.settle()
+        package = manifest(leaf("a1", extra=data) + leaf("a2", extra=data), sequencing=FLOW)
+        start_runtime(page, package, ENV_JS)
         assert self.calls(("Initialize",)) == ["true (0)"]
 
     def settle(self) -> None:
-        self.page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
-        self.page.wait_for_function("() => !window.runtime.loading")
+        settle(self.page)
 
     def calls(self, *calls: tuple[str, ...]) -> list[str]:
         return self.page.evaluate("(calls) => play(calls)", calls)

@@ -10,17 +10,11 @@ The manifest goes through the real intake (``parse_manifest``), the run-time is 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.contrib.staticfiles import finders
 from playwright.sync_api import Page
 
-from courses.intake.manifest import parse_manifest
-
-RUNTIME = (
-    Path(__file__).resolve().parents[2] / "playback" / "static" / "playback" / "runtime-2004.js"
-)
+from tests.e2e.runtime_2004 import cluster, leaf, manifest, settle, start_runtime
 
 # The player's surroundings, as launcher.js gives them, reduced to a record of what it does.
 ENV_JS = """
@@ -57,47 +51,6 @@ window.playSco = function (calls, request) {
   return answers;
 };
 """
-
-HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<manifest identifier="PIN" version="1"
-  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
-  xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
-  xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
-  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
-"""
-
-
-def manifest(items: str, *, sequencing: str = "", attributes: str = "") -> bytes:
-    """A package of one organisation (``items`` and its own ``sequencing``) whose leaves all
-    launch the same SCO."""
-    return (
-        HEAD
-        + f"""<organizations default="ORG"><organization identifier="ORG" {attributes}>
-    <title>Pinned</title>{items}<imsss:sequencing>{sequencing}</imsss:sequencing>
-  </organization></organizations>
-  <resources>
-    <resource identifier="SCO" type="webcontent" adlcp:scormType="sco" href="sco.htm">
-      <file href="sco.htm"/>
-    </resource>
-  </resources>
-</manifest>"""
-    ).encode()
-
-
-def leaf(name: str, sequencing: str = "", extra: str = "") -> str:
-    return (
-        f'<item identifier="{name}" identifierref="SCO"><title>{name}</title>'
-        f"<imsss:sequencing>{sequencing}</imsss:sequencing>{extra}</item>"
-    )
-
-
-def cluster(name: str, children: str, sequencing: str = "", extra: str = "") -> str:
-    return (
-        f'<item identifier="{name}"><title>{name}</title>{children}'
-        f"<imsss:sequencing>{sequencing}</imsss:sequencing>{extra}</item>"
-    )
-
 
 FLOW = '<imsss:controlMode choice="false" flow="true"/>'
 CHOICE_AND_FLOW = '<imsss:controlMode choice="true" flow="true"/>'
@@ -136,33 +89,10 @@ class Player:
 
     def __init__(self, page: Page, package: bytes, *, objectives_global: bool = True) -> None:
         self.page = page
-        sequencing = parse_manifest(package).sequencing
-        config: dict[str, Any] = {
-            "version": "2004",
-            "sequencing": {"activityTree": sequencing["activityTree"]},
-            "activities": {
-                name: {"title": name, "href": launch["href"], "isSco": True}
-                for name, launch in sequencing["launches"].items()
-            },
-            "state": "",
-            "globals": {
-                "objectives": {},
-                "data": {},
-                "objectivesGlobal": objectives_global,
-                "dataGlobal": True,
-            },
-        }
-        page.set_content("<!doctype html><title>runtime</title>")
-        page.add_script_tag(path=finders.find("vendor/scorm-again/scorm2004.min.js"))
-        page.add_script_tag(path=str(RUNTIME))
-        page.add_script_tag(content=ENV_JS)
-        page.evaluate("(config) => startRuntime(config)", config)
-        self.settle()
+        start_runtime(page, package, ENV_JS, objectives_global=objectives_global)
 
     def settle(self) -> None:
-        # Deliveries start in a task queued by Terminate, then load the activity's data.
-        self.page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
-        self.page.wait_for_function("() => !window.runtime.loading")
+        settle(self.page)
 
     def choose(self, target: str) -> None:
         self.page.evaluate("(target) => runtime.navigate('choice', target)", target)
