@@ -50,6 +50,7 @@
   function start(config) {
     var ui;
     var runtime;
+    var lmsOrigin = new URL(config.urls.commit).origin; // the page that frames us
     var queue = new LmsPlayer.CommitQueue(config.urls.commit, token, function () {
       say("This course was opened again elsewhere, or its session has ended: this window records nothing more.", true);
     });
@@ -72,7 +73,7 @@
           })
         ]);
         saved.then(function () {
-          window.parent.postMessage({ type: "lms:player-gone" }, new URL(config.urls.commit).origin);
+          window.parent.postMessage({ type: "lms:player-gone" }, lmsOrigin);
           if (config.exitUrl) {
             window.location.assign(config.exitUrl);
           } else {
@@ -100,7 +101,7 @@
       config.version === "1.2" ? new LmsPlayer.Runtime12(config, env) : new LmsPlayer.Runtime2004(config, env);
     LmsPlayer.runtime = runtime; // for the browser tests
     runtime.start();
-    offerDeparture(runtime, new URL(config.urls.commit).origin);
+    offerDeparture(runtime, lmsOrigin);
   }
 
   // The LMS page that frames us leaves by its own links through us: it asks, the runtime stores
