@@ -57,8 +57,13 @@ IMPOSSIBLE: dict[str, str] = {}
 
 
 # Cases that pass alone or on a quiet machine and fail in some full runs, each with what goes
-# wrong: not strict until the cause is found. None today.
-UNSTABLE: dict[str, str] = {}
+# wrong: not strict until the cause is found.
+UNSTABLE: dict[str, str] = {
+    "CM-13": "Failed in 2 of 7 full runs, never alone: at its first launch the player delivered "
+    "four times, Activity 2 was current and its SCO never reported (20 s).",
+    "SX-10a": "Failed in 1 of 7 full runs, never alone: at its first launch the session ended "
+    "right after Activity 1 was delivered, before its SCO reported.",
+}
 
 
 def _params() -> list:
