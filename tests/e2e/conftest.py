@@ -33,16 +33,19 @@ class _CountingApp:
     def __init__(self, app) -> None:
         self.app = app
         self.busy = 0
+        self.last = 0.0  # when a request last began or ended (time.monotonic)
         self.lock = threading.Lock()
         self.delays: dict[str, float] = {}  # path -> seconds (``slow_server``)
 
     def _done(self) -> None:
         with self.lock:
             self.busy -= 1
+            self.last = time.monotonic()
 
     def __call__(self, environ, start_response):
         with self.lock:
             self.busy += 1
+            self.last = time.monotonic()
         try:
             time.sleep(self.delays.get(environ.get("PATH_INFO", ""), 0))
             response = self.app(environ, start_response)
@@ -95,8 +98,11 @@ def _server_quiet_at_teardown(request: pytest.FixtureRequest):
     if "live_server" not in request.fixturenames:
         return
     app = request.getfixturevalue("live_server").thread.httpd.get_app()
+    # Quiet for a moment, not only idle: a closed page's beacons arrive after it has closed.
     deadline = time.monotonic() + 15
-    while getattr(app, "busy", 0) and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+        getattr(app, "busy", 0) or time.monotonic() - getattr(app, "last", 0.0) < 0.5
+    ):
         time.sleep(0.05)
 
 
