@@ -111,6 +111,19 @@ _PLAY = """() => {
   return true;
 }"""
 
+# A frame's state, for the log of a case whose step brought no news in time.
+_FRAME_STATE = """() => {
+  const runtime = window.LmsPlayer && window.LmsPlayer.runtime;
+  const sco = window.adlSco;
+  return JSON.stringify({
+    ready: document.readyState,
+    status: (document.getElementById("player-status") || {}).textContent || undefined,
+    runtime: runtime ? {current: runtime.current, delivery: runtime.delivery,
+                        loading: runtime.loading, ended: runtime.ended} : undefined,
+    sco: sco ? sco.progress() : undefined,
+  });
+}"""
+
 _ROOT_TITLE = "() => (document.querySelector('#toc > li > *') || {}).textContent || ''"
 
 
@@ -209,6 +222,16 @@ class AdlRun:
         frames = [f for f in self.tab.frames if "tc=" in f.url and not f.is_detached()]
         return frames[-1] if frames else None
 
+    def diagnose(self) -> None:
+        """What the tab shows when a step brought no news in time: every frame, its address and
+        state, and what the SCO in it has published (the case's log)."""
+        for frame in self.tab.frames:
+            try:
+                state = frame.evaluate(_FRAME_STATE)
+            except PlaywrightError as err:
+                state = f"unreadable ({str(err).splitlines()[0]})"
+            self.note(f"frame {frame.url[-70:]}: {state}")
+
     def note(self, text: str) -> None:
         self.outcome.log.append(f"{time.monotonic() - self.started:6.2f}s {text}")
 
@@ -226,10 +249,16 @@ class AdlRun:
             yield from self.launch(self.case.name)
             if header.start_choice:
                 self.choose(header.start_choice, why="start")
+        handled = -1  # the version of the news last handled
         while len(self.acted) < len(self.case.deliveries):
-            position = len(self.outcome.delivered)
-            wanted = self.case.deliveries[min(position, len(self.case.deliveries) - 1)].block
-            yield from self.next_news(f"{wanted} or the next step of the delivered SCO")
+            # News that came while the tester acted (a relaunch waits on several steps, and the
+            # SCO may report, or the whole session run, meanwhile) is handled before waiting:
+            # waiting for newer news first would wait on a SCO that has nothing more to say.
+            if self.version == handled:
+                position = len(self.outcome.delivered)
+                wanted = self.case.deliveries[min(position, len(self.case.deliveries) - 1)].block
+                yield from self.next_news(f"{wanted} or the next step of the delivered SCO")
+            handled = self.version
             yield from self.handle_results()
         self.note("every scripted delivery has run")
 
@@ -545,10 +574,12 @@ class Suite:
 
     def _start(self, tab: Page, name: str, rest: list[str], before: list[str]) -> None:
         case = self.cases[name]
+        began = time.monotonic()
         self.prepare(case)
         run = AdlRun(
             case, tab, self.course_url, self.quiet, before, lambda: len(self.inflight[tab])
         )
+        run.note(f"its courses made in {time.monotonic() - began:.2f} s")
         running = _Running(run=run, steps=run.steps(), rest=rest)
         self.current[tab] = running
         self._advance(running)
@@ -581,6 +612,7 @@ class Suite:
                 running.deadline = time.monotonic() + running.wait.timeout
             if time.monotonic() < running.deadline:
                 return True
+            run.diagnose()
             raise run.failure(
                 f"waited {running.wait.timeout:.0f} s for {running.wait.what} "
                 f"(player: {run.player()})"

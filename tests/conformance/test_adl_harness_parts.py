@@ -1,4 +1,5 @@
-"""The parts of the ADL harness that need no browser: the test packages and the order of play."""
+"""The parts of the ADL harness that need no browser: the test packages, the order of play and
+the tester's steps."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import zipfile
 import pytest
 
 from courses.intake.manifest import parse_manifest
+from tests.conformance import adl_harness
 from tests.conformance.adl_cases import CASES_DIR, load_all
-from tests.conformance.adl_harness import case_groups
+from tests.conformance.adl_harness import AdlRun, Wait, case_groups
 from tests.conformance.adl_package import SCO_DIR, package_manifest, package_zip
 
 pytestmark = pytest.mark.skipif(not CASES_DIR.is_dir(), reason="ADL scripts not checked out")
@@ -49,3 +51,67 @@ def test_cases_that_share_global_state_are_played_in_order_by_one_group(cases):
     assert ob03.index("OB-03a") < ob03.index("OB-03b") < ob03.index("OB-03c")
     assert by_case["SX-11a"] is by_case["SX-11c"]  # SX-11c reads SX-11a's scores (gObj-SX11)
     assert by_case["CM-01"] != by_case["CO-01"]  # nothing in common: played side by side
+
+
+class _Tab:
+    """A player tab that does what it is told at once (no browser): the harness's steps only."""
+
+    frames: list = []
+
+    def goto(self, url: str, **options) -> None:
+        pass
+
+    def reload(self, **options) -> None:
+        pass
+
+    def evaluate(self, script: str, *args) -> bool:
+        return True  # _PLAY: the Play button was pressed
+
+
+def _stuck(steps) -> Wait | None:
+    """Resume the run while what it waits for is there: the wait it is stuck on, or None once
+    it is over."""
+    wait = next(steps)
+    while wait.ready():
+        try:
+            wait = next(steps)
+        except StopIteration:
+            return None
+    return wait
+
+
+def test_a_sco_that_reports_before_the_tester_looks_is_not_waited_for(cases, monkeypatch):
+    """The whole of SX-10a's session (its one SCO reports, exits all, the player shows its exit
+    page) can be over by the time the harness sees that the player started: that news is
+    handled, not waited for again (a wait for newer news would never end: lost in full runs)."""
+    monkeypatch.setattr(adl_harness, "QUIET_SECONDS", 0.0)
+    run = AdlRun(cases["SX-10a"], _Tab(), course_url=lambda package: f"/learn/courses/{package}/")
+    steps = run.steps()
+    waiting = _stuck(steps)
+    assert waiting is not None
+    assert "course page" in waiting.what
+    run.update({"version": 1, "page": "/learn/courses/SX-10a/", "ready": True})
+    waiting = _stuck(steps)
+    assert waiting is not None
+    assert "to start" in waiting.what
+    finished = {
+        "uid": "1-a",
+        "phase": "terminated",
+        "terminateMode": "after",
+        "block": "Act1V1",
+        "position": 0,
+        "ok": True,
+        "terminate": {"result": "true", "error": "0"},
+    }
+    run.update(
+        {
+            "version": 2,
+            "page": "/learn/attempts/x/",
+            "ready": True,
+            "frame": "exit",
+            "player": {"started": True, "ended": True},
+            "results": [finished],
+        }
+    )
+    assert _stuck(steps) is None, "the run waits for news that already came"
+    assert run.outcome.ok, run.outcome.report()

@@ -56,16 +56,6 @@ REPORT = os.environ.get("ADL_REPORT", "")  # a file to write every case's outcom
 IMPOSSIBLE: dict[str, str] = {}
 
 
-# Cases that pass alone or on a quiet machine and fail in some full runs, each with what goes
-# wrong: not strict until the cause is found.
-UNSTABLE: dict[str, str] = {
-    "CM-13": "Failed in 2 of 7 full runs, never alone: at its first launch the player delivered "
-    "four times, Activity 2 was current and its SCO never reported (20 s).",
-    "SX-10a": "Failed in 1 of 7 full runs, never alone: at its first launch the session ended "
-    "right after Activity 1 was delivered, before its SCO reported.",
-}
-
-
 def _params() -> list:
     if not CASES:
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"no {CASES_DIR}"))]
@@ -75,8 +65,6 @@ def _params() -> list:
             id=name,
             marks=[pytest.mark.xfail(strict=True, reason=IMPOSSIBLE[name])]
             if name in IMPOSSIBLE
-            else [pytest.mark.xfail(strict=False, reason=UNSTABLE[name])]
-            if name in UNSTABLE
             else [],
         )
         for name in CASES
@@ -182,7 +170,7 @@ def test_adl_case(
     case_name: str, adl_context: tuple[Page, dict[str, Outcome]], browser_problems: list[str]
 ) -> None:
     outcome = adl_context[1][case_name]
-    if case_name in IMPOSSIBLE or case_name in UNSTABLE:  # its console errors are part of it
+    if case_name in IMPOSSIBLE:  # its console errors are part of it
         assert not outcome.problems, outcome.report()
         assert outcome.ok, outcome.report()
     browser_problems.extend(outcome.problems)  # tests/e2e/conftest.py's bar

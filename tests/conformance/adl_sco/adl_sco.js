@@ -785,6 +785,10 @@
 
   window.adlSco = {
     answerUI: answerUI,
+    // Where this delivery's run is (the harness's log of a case that timed out).
+    progress: function () {
+      return result ? { phase: result.phase, block: result.block, calls: result.callsRun, ok: result.ok } : null;
+    },
     // For harness code that reads results from the content origin.
     readRun: function (caseName, nonce) {
       try {
