@@ -9,6 +9,10 @@ system's service). One server block answers:
   (copying the app's security headers, which nginx would otherwise drop);
 * everything else, when an upstream is given: proxied to the app under gunicorn, with the
   client's Host header, as a production front server would.
+
+With ``grant_upstream``, a second server block (on ``grant_port``) is production's own for
+``SCORM_CONTENT_DELIVERY=auth-request``: deploy/nginx-content.conf rendered by
+``playback.nginx`` (Django set up), in front of the app at that port.
 """
 
 from __future__ import annotations
@@ -46,7 +50,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _configuration(folder: str, port: int, media_root: str, upstream: int | None) -> str:
+def _grant_server(folder: str, port: int, media_root: str, upstream: int) -> str:
+    from playback.nginx import nginx_content_config
+
+    return nginx_content_config(
+        server=f"listen 127.0.0.1:{port};",
+        app=f"127.0.0.1:{upstream}",
+        cache_path=f"{folder}/grants",
+        media_root=media_root,
+    )
+
+
+def _configuration(
+    folder: str, port: int, media_root: str, upstream: int | None, grant_server: str = ""
+) -> str:
     media = media_root.rstrip("/") + "/"
     proxy = (
         f"""
@@ -84,16 +101,20 @@ http {{
             alias {media};{_COPIED}
         }}{proxy}
     }}
+{grant_server}
 }}
 """
 
 
 class Nginx:
-    """nginx serving ``media_root`` (and proxying to 127.0.0.1:``upstream`` when given)."""
+    """nginx serving ``media_root`` (and proxying to 127.0.0.1:``upstream`` when given; with
+    ``grant_upstream``, also the content origin of deploy/nginx-content.conf on ``grant_port``)."""
 
-    def __init__(self, media_root: str, upstream: int | None = None) -> None:
-        self.media_root, self.upstream = media_root, upstream
-        self.port = 0
+    def __init__(
+        self, media_root: str, upstream: int | None = None, grant_upstream: int | None = None
+    ) -> None:
+        self.media_root, self.upstream, self.grant_upstream = media_root, upstream, grant_upstream
+        self.port = self.grant_port = 0
 
     def __enter__(self) -> Nginx:
         binary = nginx_binary()
@@ -101,9 +122,15 @@ class Nginx:
             raise RuntimeError("nginx is not installed (apt-get install -y nginx)")
         self._folder = tempfile.mkdtemp(prefix="lms-bench-nginx-")
         self.port = _free_port()
+        grant_server = ""
+        if self.grant_upstream:
+            self.grant_port = _free_port()
+            grant_server = _grant_server(
+                self._folder, self.grant_port, self.media_root, self.grant_upstream
+            )
         configuration = Path(self._folder) / "nginx.conf"
         configuration.write_text(
-            _configuration(self._folder, self.port, self.media_root, self.upstream)
+            _configuration(self._folder, self.port, self.media_root, self.upstream, grant_server)
         )
         self._process = subprocess.Popen(
             [binary, "-p", self._folder, "-e", f"{self._folder}/error.log"]
@@ -112,7 +139,8 @@ class Nginx:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                for port in filter(None, (self.port, self.grant_port)):
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return self
             except OSError:
                 if self._process.poll() is not None:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-DELIVERIES = ("app", "redirect", "x-accel-redirect", "x-sendfile")
+DELIVERIES = ("app", "redirect", "x-accel-redirect", "auth-request", "x-sendfile")
 _S3 = "storages.backends.s3.S3Storage"
 _LOCAL = "django.core.files.storage.FileSystemStorage"
 
@@ -49,6 +49,15 @@ def content_delivery(app_configs=None, **kwargs) -> list[CheckMessage]:
                 "sent by the app instead.",
                 hint="Use FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage, or 'app'.",
                 id="core.W002",
+            )
+        ]
+    if delivery == "auth-request" and backend != _LOCAL:
+        return [
+            Error(
+                "SCORM_CONTENT_DELIVERY=auth-request has nginx read package files from "
+                "MEDIA_ROOT, but the storage is not local: nginx would find none.",
+                hint="With S3, use SCORM_CONTENT_DELIVERY=redirect.",
+                id="core.E002",
             )
         ]
     if delivery in ("x-accel-redirect", "x-sendfile") and backend != _LOCAL:

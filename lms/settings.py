@@ -196,11 +196,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # CMI commits: suspend_data alone
 # for local files, one ranged GET per request on S3); "redirect" (S3: media of at least
 # SCORM_CONTENT_REDIRECT_MIN_BYTES get a 302 to a signed URL valid SCORM_CONTENT_URL_MAX_AGE
 # seconds, the rest as "app"); "x-accel-redirect" (nginx sends local files from an internal
-# location, SCORM_CONTENT_ACCEL_PREFIX, mapped to MEDIA_ROOT); "x-sendfile" (Apache).
+# location, SCORM_CONTENT_ACCEL_PREFIX, mapped to MEDIA_ROOT); "x-sendfile" (Apache);
+# "auth-request" (nginx as deploy/nginx-content.conf sets it up: nginx asks the app whether a
+# grant may read a package, keeps the yes SCORM_CONTENT_GRANT_CACHE_SECONDS at most, and sends
+# the package's local files itself).
 SCORM_CONTENT_DELIVERY = env.str("SCORM_CONTENT_DELIVERY", default="app")
 SCORM_CONTENT_REDIRECT_MIN_BYTES = env.int("SCORM_CONTENT_REDIRECT_MIN_BYTES", default=1024**2)
 SCORM_CONTENT_URL_MAX_AGE = env.int("SCORM_CONTENT_URL_MAX_AGE", default=60 * 60)
 SCORM_CONTENT_ACCEL_PREFIX = env.str("SCORM_CONTENT_ACCEL_PREFIX", default="/_content/")
+SCORM_CONTENT_GRANT_CACHE_SECONDS = env.int("SCORM_CONTENT_GRANT_CACHE_SECONDS", default=30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,6 +13,10 @@ the request:
   ``fetch`` would need CORS.
 * ``x-accel-redirect`` / ``x-sendfile``: for local storage behind nginx / Apache, the front
   server sends the file (and its ranges) named by the header.
+* ``auth-request``: nginx (deploy/nginx-content.conf) sends a package's local files without
+  asking for them: it asks ``content_views.package_grant`` about the grant instead, once per
+  grant and package for a few seconds. A file request that still reaches the app is answered as
+  ``x-accel-redirect``.
 """
 
 from __future__ import annotations
@@ -39,7 +43,11 @@ _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 _SIZE_CACHE_SECONDS = 24 * 60 * 60
 # Types a page loads without CORS (media elements, images); SVG can hold script: not redirected.
 _REDIRECTABLE = ("video/", "audio/", "image/")
-FRONT_SERVER_HEADERS = {"x-accel-redirect": "X-Accel-Redirect", "x-sendfile": "X-Sendfile"}
+FRONT_SERVER_HEADERS = {
+    "x-accel-redirect": "X-Accel-Redirect",
+    "auth-request": "X-Accel-Redirect",
+    "x-sendfile": "X-Sendfile",
+}
 
 mimetypes.add_type("application/javascript", ".js")
 mimetypes.add_type("image/svg+xml", ".svg")

@@ -31,6 +31,7 @@ class Capability:
     package_id: int
     origin: str  # the content origin it was made for
     content_root: str  # where the package's files are in storage: no query per file
+    expires_at: float  # when it stops being honoured (a Unix time)
 
 
 def package_path(package_id: int) -> str:
@@ -47,9 +48,15 @@ def capability_read(value: str, *, origin: str) -> Capability:
     if not value or len(value) > MAX_CAPABILITY_LENGTH:
         raise InvalidCapability("no capability")
     try:
-        data = signing.loads(value, salt=SALT, max_age=settings.SCORM_LAUNCH_TOKEN_MAX_AGE)
+        max_age = settings.SCORM_LAUNCH_TOKEN_MAX_AGE
+        data = signing.loads(value, salt=SALT, max_age=max_age)
+        # Genuine, so its timestamp (payload:timestamp:signature) is the one it was signed with.
+        issued_at = signing.b62_decode(value.rsplit(":", 2)[1])
         capability = Capability(
-            package_id=int(data["p"]), origin=str(data["o"]), content_root=str(data["r"])
+            package_id=int(data["p"]),
+            origin=str(data["o"]),
+            content_root=str(data["r"]),
+            expires_at=issued_at + max_age,
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError) as err:
         raise InvalidCapability("forged, expired or malformed") from err

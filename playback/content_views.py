@@ -1,10 +1,15 @@
-"""The content origin's three routes: the launcher page, the grant of a package's files, and
-the files themselves. They run without session, CSRF or authentication middleware
-(playback.middleware); the grant is the capability the LMS gave the launcher."""
+"""The content origin's routes: the launcher page, the grant of a package's files, the files
+themselves, and the front server's question about a grant. They run without session, CSRF or
+authentication middleware (playback.middleware); the grant is the capability the LMS gave the
+launcher."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import math
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -98,3 +103,39 @@ def package_file(request: HttpRequest, package_id: int, path: str) -> HttpRespon
     except UnsafePath:
         return HttpResponse("Not found.", status=404)
     return serve_content(request, name, etag_seed=capability.content_root.rsplit("/", 1)[-1][:20])
+
+
+@require_GET
+def package_grant(request: HttpRequest, package_id: int) -> HttpResponse:
+    """nginx's question before it sends a file of package ``package_id`` itself
+    (``SCORM_CONTENT_DELIVERY=auth-request``, deploy/nginx-content.conf): may the request's
+    grant cookie read this package? The same checks as ``package_file``; a yes names the
+    package's folder in storage (from the signed grant, never from the URL) and how long nginx
+    may keep it for this grant and package: ``SCORM_CONTENT_GRANT_CACHE_SECONDS``, never past
+    the grant's own expiry. A no is never kept. nginx copies the content origin's headers of
+    the yes (the middleware's) onto the file."""
+    if settings.SCORM_CONTENT_DELIVERY != "auth-request":
+        return HttpResponseNotFound("Not found.")
+    try:
+        capability = capability_read(request_capability(request), origin=lms_origin(request))
+    except InvalidCapability:
+        return _refused(401)
+    if capability.package_id != package_id:
+        return _refused(403)
+    lifetime = min(
+        settings.SCORM_CONTENT_GRANT_CACHE_SECONDS,
+        math.floor(capability.expires_at - time.time()),
+    )
+    response = HttpResponse(status=204)
+    response["X-Content-Root"] = capability.content_root
+    # nginx's cache reads this alone (a Cache-Control could override it on nginx 1.22, so none
+    # is sent); 0 keeps nothing.
+    response["X-Accel-Expires"] = str(max(0, lifetime))
+    return response
+
+
+def _refused(status: int) -> HttpResponse:
+    response = HttpResponse("This content needs a valid launch.", status=status)
+    response["X-Accel-Expires"] = "0"
+    response["Cache-Control"] = "no-store"
+    return response

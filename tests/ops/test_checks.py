@@ -40,6 +40,13 @@ def test_front_server_delivery_without_local_files_is_a_warning(settings):
     assert "core.W003" in _ids(deploy=False)
 
 
+def test_auth_request_without_local_files_is_an_error(settings):
+    settings.SCORM_CONTENT_DELIVERY = "auth-request"
+    assert not {i for i in _ids() if i.startswith("core.")}
+    _s3(settings, bucket_name="b")
+    assert "core.E002" in _ids(deploy=False)
+
+
 @pytest.mark.parametrize(
     ("endpoint", "warned"),
     [
