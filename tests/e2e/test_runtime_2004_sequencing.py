@@ -412,6 +412,32 @@ def test_previous_into_a_forward_only_cluster_whose_children_skip_goes_on_backwa
     assert player.delivered == ["a1", "b1", "a2", "a1"]
 
 
+def test_previous_is_refused_by_its_own_clusters_forward_only_not_by_a_higher_one(page: Page):
+    """CM-07e's Activity 6. Previous is a navigation request for the Forward Only of the current
+    activity's parent only (NB.2.1 step 7.1): inside a cluster that flows backward, under a
+    forwardOnly one, Previous goes to the sibling before; from the cluster's first child, the
+    backward traversal would leave the cluster in the forwardOnly one's children, and is refused
+    (SB.2.1). 3.4.3 refuses it when any ancestor is Forward Only."""
+    forward_only = '<imsss:controlMode flow="true" forwardOnly="true"/>'
+    player = Player(
+        page,
+        manifest(
+            cluster(
+                "outer", leaf("a1") + cluster("inner", leaf("b1") + leaf("b2"), FLOW), forward_only
+            ),
+            sequencing=FLOW,
+        ),
+    )
+    player.sco(request="continue")
+    player.sco(request="continue")
+    assert player.page.evaluate("() => window.rendered.canPrevious") is True
+    player.sco(request="previous")
+    assert player.delivered == ["a1", "b1", "b2", "b1"]
+    assert player.page.evaluate("() => window.rendered.canPrevious") is False
+    player.sco(request="previous")  # refused: b1 stays, and is not delivered again
+    assert player.delivered == ["a1", "b1", "b2", "b1"]
+
+
 def test_constrain_choice_limits_only_choices_out_of_the_constrained_cluster(page: Page):
     """CM-16. Constrain Choice (SB.2.9, as ADL's sequencer applies it): a constrained cluster
     limits the choices that leave it, to the activity next to (or before) it; choices among its

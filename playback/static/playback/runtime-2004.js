@@ -1021,7 +1021,31 @@
         if (!activity.isAvailable || activity.isHiddenFromChoice) return true;
         return ruleHolds(activity, "disabled") || ruleHolds(activity, "hiddenFromChoice");
       };
+      // Navigation Request Process (NB.2.1 step 7.1): Previous is refused by the Forward Only of
+      // the current activity's parent alone. A higher cluster's Forward Only is the backward
+      // traversal's to apply, where it would leave a cluster among that one's children
+      // (traverseBackward above). 3.4.3 refuses Previous under any Forward Only ancestor (CM-07e:
+      // from Activity 6, Activity 5 before it in Activity 4, inside forwardOnly Activity 2).
+      validityProto.validateForwardOnlyConstraints = function (current) {
+        return current.parent && current.parent.sequencingControls.forwardOnly
+          ? { valid: false, exception: "NB.2.1-8" }
+          : { valid: true, exception: null };
+      };
     }
+    // The same for the Previous Sequencing Request Process (SB.2.8), which has no Forward Only
+    // check of its own: 3.4.3 checks every ancestor there twice, as the request is validated
+    // and as it is handled.
+    var parentForwardOnly = function (activity) {
+      return Boolean(activity.parent && activity.parent.sequencingControls.forwardOnly);
+    };
+    Object.getPrototypeOf(process.flowHandler).checkForwardOnlyViolation = function (activity) {
+      return parentForwardOnly(activity) ? "SB.2.9-5" : null;
+    };
+    Object.getPrototypeOf(process.constraintValidator).checkForwardOnlyViolation = function (activity) {
+      return parentForwardOnly(activity)
+        ? { valid: false, exception: "SB.2.9-5" }
+        : { valid: true, exception: null };
+    };
     // The same rule where the Choice Sequencing Request Process checks it.
     var constraints = Object.getPrototypeOf(process.constraintValidator);
     var pathToRoot = constraints.validatePathToRoot;
