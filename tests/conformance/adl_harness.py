@@ -388,7 +388,13 @@ class AdlRun:
         activity shows no navigation) the LMS page's way back to the course, once the player
         has stored what the SCO reported. True when the learner left without ending the
         session."""
-        if self.launcher().evaluate(_BUTTON_CLICK, ["nav-exit"]) == "clicked":
+        try:
+            clicked = self.launcher().evaluate(_BUTTON_CLICK, ["nav-exit"]) == "clicked"
+        except (PlaywrightError, CaseFailed):
+            # The SCO's own request ended the session since the tester looked (the launcher
+            # has left for the exit page): nothing is left to exit.
+            return False
+        if clicked:
             return False
         yield Wait(lambda: not self.player().get("pending"), "the player's commits")
         # The page leaves through the player (which stores what the SCO leaves first) once the

@@ -115,3 +115,41 @@ def test_a_sco_that_reports_before_the_tester_looks_is_not_waited_for(cases, mon
     )
     assert _stuck(steps) is None, "the run waits for news that already came"
     assert run.outcome.ok, run.outcome.report()
+
+
+class _Launcher:
+    url = "http://content.test/content/launch/"
+
+    def is_detached(self) -> bool:
+        return False
+
+    def evaluate(self, script: str, *args) -> dict:
+        return {"loading": False, "ended": False}  # _SETTLED: the session runs
+
+
+class _EndingTab(_Tab):
+    """A player whose launcher is there when the tester first looks, and gone (the player left
+    for its exit page) right after."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    @property
+    def frames(self) -> list:
+        self.looks += 1
+        return [_Launcher()] if self.looks == 1 else []
+
+
+def test_an_exit_the_session_ended_before_the_tester_pressed_is_not_a_failure(cases, monkeypatch):
+    """RU-14d's Activity 3 ends the session by its own request as the tester goes to Exit: the
+    player has left for its exit page (no launcher frame), so the tester has nothing to press
+    and goes on to the relaunch."""
+    monkeypatch.setattr(adl_harness, "QUIET_SECONDS", 0.0)
+    case = cases["RU-14d"]
+    run = AdlRun(case, _EndingTab(), course_url=lambda package: f"/learn/courses/{package}/")
+    run.update({"version": 5, "frame": "exit", "player": {"started": True, "ended": True}})
+    acting = run.act(next(d for d in case.deliveries if d.block == "Act3V1"))
+    waiting = _stuck(acting)
+    assert not run.outcome.failures
+    assert waiting is not None
+    assert "course page" in waiting.what  # relaunching
