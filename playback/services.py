@@ -13,9 +13,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Func, JSONField, Sum, Value
-from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from courses.models import Package
@@ -23,7 +22,6 @@ from courses.refs import package_ref
 from enrollments.models import Attempt
 from enrollments.selectors import attempt_get_for_provider
 from enrollments.services import (
-    PROGRESS_FIELDS,
     ApplyOutcome,
     attempt_apply_progress,
     attempt_progress_is_new,
@@ -50,6 +48,7 @@ from providers.types import (
     Progress,
 )
 
+from .commit_lock import commit_lock
 from .models import ActivityState, AttemptRuntime, Dispatch, LearnerGlobalState
 from .selectors import PackagePlay, package_play
 
@@ -69,13 +68,12 @@ class LaunchClosed(Exception):
     more; nothing is stored."""
 
 
-def _seconds_total(attempt: Attempt, changed: ActivityState) -> float:
-    other = (
-        ActivityState.objects.filter(attempt=attempt)
-        .exclude(pk=changed.pk)
-        .aggregate(before=Sum("seconds_before"), session=Sum("seconds_session"))
+def _seconds_total(attempt: Attempt) -> float:
+    """The attempt's time: every activity's sessions, as stored (this commit's included)."""
+    total = ActivityState.objects.filter(attempt=attempt).aggregate(
+        seconds=Sum(F("seconds_before") + F("seconds_session"))
     )
-    return (other["before"] or 0.0) + (other["session"] or 0.0) + changed.seconds
+    return total["seconds"] or 0.0
 
 
 def _rolled_up_12(attempt: Attempt, play: PackagePlay, changed: ActivityState) -> Progress:
@@ -135,15 +133,6 @@ def _store_globals(learner_id: int, play: PackagePlay, commit: Commit) -> None:
             row.save(update_fields=["value", "updated_at"])
 
 
-#: The attempt's columns a commit reads under its lock (the writer's inputs, and whether the
-#: launch may still write).
-_COMMIT_FIELDS = list(PROGRESS_FIELDS)
-
-
-class NoSuchAttempt(Exception):
-    """The launch's attempt does not exist, or is not its learner's; nothing is stored."""
-
-
 class _Merged(Func):
     """A JSON object with the keys of another set over its own (PostgreSQL's ``jsonb ||``): the
     commit's changes are merged into the stored CMI by the database, which neither sends the
@@ -154,49 +143,61 @@ class _Merged(Func):
     output_field = JSONField()
 
 
-def _activity_state(
-    attempt: Attempt, play: PackagePlay, activity: str
-) -> tuple[ActivityState, bool]:
-    """The activity's stored state under the caller's lock, and whether it was just created.
-    On PostgreSQL with SCORM 2004 its CMI is not read: only the session time element, as
-    ``stored_session_time`` (the merge is done by the database, see :func:`_state_save`)."""
-    # One row at most (unique): no sort, which by default joins the attempt for its ordering.
-    rows = ActivityState.objects.filter(attempt=attempt, activity=activity).order_by()
-    if _merged_in_database(play):
-        element = session_time_element(scorm12=False)
-        state = rows.defer("cmi").annotate(stored_session_time=KeyTransform(element, "cmi")).first()
-    else:
-        state = rows.first()
-    if state is not None:
-        return state, False
-    return ActivityState.objects.create(attempt=attempt, activity=activity), True
+class _Without(Func):
+    """A JSON object without one key (PostgreSQL's ``jsonb - text``)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = JSONField()
 
 
-def _merged_in_database(play: PackagePlay) -> bool:
-    # SCORM 1.2 rolls the result up here from the whole CMI, so it reads it anyway; SQLite's
-    # json_patch would drop the null values a commit may carry.
-    return not play.scorm12 and connection.vendor == "postgresql"
+def _activity_read_and_write(
+    attempt: Attempt, *, scorm12: bool, launch: int, commit: Commit
+) -> ActivityState:
+    """Read the activity's state and CMI, apply the commit to them, write them back."""
+    state = (
+        ActivityState.objects.filter(attempt=attempt, activity=commit.activity)
+        .order_by()  # one row at most (unique): no sort, which by default joins the attempt
+        .first()
+    ) or ActivityState(attempt=attempt, activity=commit.activity)
+    element = session_time_element(scorm12=scorm12)
+    if (state.session_launch, state.session_delivery) != (launch, commit.delivery):
+        # A new delivery is a new session: the previous one's time is kept, and the session
+        # time it reported no longer counts (the new one's is only what it reports itself).
+        state.seconds_before += state.seconds_session
+        state.seconds_session = 0.0
+        state.session_launch, state.session_delivery = launch, commit.delivery
+        state.cmi.pop(element, None)
+    state.cmi = {**state.cmi, **commit.changes}
+    if element in commit.changes:
+        state.seconds_session = session_seconds(scorm12=scorm12, cmi=commit.changes)
+    state.save()
+    return state
 
 
-def _state_save(state: ActivityState, play: PackagePlay, commit: Commit, created: bool) -> None:
-    """Store the commit's changes to the activity's CMI and its session time: only what changed
-    travels to the database (on PostgreSQL, for SCORM 2004)."""
-    fields = ["seconds_before", "seconds_session", "session_launch", "session_delivery"]
-    if created or not _merged_in_database(play):
-        state.cmi = {**state.cmi, **commit.changes}
-        if commit.changes:
-            state.seconds_session = session_seconds(scorm12=play.scorm12, cmi=state.cmi)
-        state.save(update_fields=[*fields, "cmi", "updated_at"])
-        return
-    update: dict[str, Any] = {}
+def _activity_write(stored: dict[str, Any], *, launch: int, commit: Commit) -> float:
+    """SCORM 2004 on PostgreSQL: :func:`_activity_read_and_write` in one UPDATE of the row
+    read with the attempt, the changes merged into the CMI by the database (the stored
+    document neither read nor sent back). Returns the activity's seconds."""
+    element = session_time_element(scorm12=False)
+    before, session = stored["before"], stored["session"]
+    cmi: Any = None
+    if (stored["launch"], stored["delivery"]) != (launch, commit.delivery):  # a new session
+        before, session = before + session, 0.0
+        cmi = _Without(F("cmi"), Value(element))
+    if element in commit.changes:
+        session = session_seconds(scorm12=False, cmi=commit.changes)
     if commit.changes:
-        element = session_time_element(scorm12=False)
-        session = {element: getattr(state, "stored_session_time", None)} | commit.changes
-        state.seconds_session = session_seconds(scorm12=False, cmi=session)
-        update["cmi"] = _Merged(F("cmi"), Value(commit.changes, output_field=JSONField()))
-    ActivityState.objects.filter(pk=state.pk).update(
-        **{name: getattr(state, name) for name in fields}, **update, updated_at=timezone.now()
+        cmi = _Merged(cmi or F("cmi"), Value(commit.changes, output_field=JSONField()))
+    ActivityState.objects.filter(pk=stored["id"]).update(
+        **({"cmi": cmi} if cmi is not None else {}),
+        seconds_before=before,
+        seconds_session=session,
+        session_launch=launch,
+        session_delivery=commit.delivery,
+        updated_at=timezone.now(),
     )
+    return before + session
 
 
 def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
@@ -209,42 +210,23 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
     old tab, a delayed beacon) and changes nothing. A launch that has ended, or an attempt that
     was closed in a later launch, takes no more commits. Raises
     :class:`~providers.local.runtime.InvalidCommit`, :class:`StaleCommit`,
-    :class:`LaunchClosed` and :class:`NoSuchAttempt`.
+    :class:`LaunchClosed` and :class:`~playback.commit_lock.NoSuchAttempt`.
 
-    The commit is the run-time's hot path: the attempt is read once, under the run-time row's
-    lock (with its learner checked in the same query), and only what changed is written.
+    The commit is the run-time's hot path: the run-time row's lock, the attempt (its learner
+    checked) and the activity's session bookkeeping are one statement
+    (:func:`~playback.commit_lock.commit_lock`), and only what changed is written.
     """
+    # The activity named is read with the lock; read_commit checks the name after.
+    activity = payload.get("activity") if isinstance(payload, dict) else None
     with transaction.atomic():
-        # The run-time row's lock orders the attempt's commits; the attempt is read after it.
-        runtime = (
-            AttemptRuntime.objects.select_for_update()
-            .defer("sequencing")  # up to 2 MB, written when a commit carries it, never read
-            .filter(attempt_id=claims.attempt_id)
-            .order_by()  # one row at most: no sort (the default one joins the attempt)
-            .first()
-        )
-        attempt = (
-            Attempt.objects.select_related("package", "enrollment")
-            .only(
-                *_COMMIT_FIELDS,
-                "package__sha256",
-                "enrollment__learner_id",
-            )
-            .filter(pk=claims.attempt_id, enrollment__learner__external_id=claims.learner_id)
-            .order_by()
-            .first()
-        )
-        if attempt is None:
-            raise NoSuchAttempt(f"No attempt {claims.attempt_id} of this learner.")
-        play = package_play(package_id=attempt.package_id, sha256=attempt.package.sha256)
+        locked = commit_lock(claims, activity)
+        runtime, attempt = locked.runtime, locked.attempt
+        play = package_play(package_id=attempt.package_id, sha256=locked.package_sha256)
         commit = read_commit(payload, scorm12=play.scorm12)
         if not claims.records:  # a review launch shows a closed attempt; it records nothing
             return ApplyOutcome.UNCHANGED
         if commit.activity not in play.activities:
             raise InvalidCommit("The commit names an activity that is not in this package.")
-        if runtime is None:  # the attempt's first commit
-            runtime, _ = AttemptRuntime.objects.select_for_update().get_or_create(attempt=attempt)
-            attempt.refresh_from_db(fields=_COMMIT_FIELDS)  # read before this lock
         order = (claims.launch, commit.sequence)
         if claims.launch <= runtime.ended_launch or (
             not attempt.is_open and runtime.closed_launch != claims.launch
@@ -252,46 +234,43 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
             raise LaunchClosed(f"Launch {claims.launch} of attempt {attempt.pk} is closed.")
         if order <= (runtime.commit_launch, runtime.commit_sequence):
             raise StaleCommit(f"Commit {order} is older than the stored one.")
-        state, created = _activity_state(attempt, play, commit.activity)
-        if (state.session_launch, state.session_delivery) != (claims.launch, commit.delivery):
-            # A new delivery of the activity: the previous session's time is kept.
-            state.seconds_before += state.seconds_session
-            state.seconds_session = 0.0
-            state.session_launch, state.session_delivery = claims.launch, commit.delivery
-        _state_save(state, play, commit, created)
+        progress = None
         if play.scorm12:
-            progress = _rolled_up_12(attempt, play, state)
-        elif commit.result is not None:
-            seconds = (
-                state.seconds  # no other activity has any time
-                if len(play.activities) == 1
-                else _seconds_total(attempt, state)
+            state = _activity_read_and_write(
+                attempt, scorm12=True, launch=claims.launch, commit=commit
             )
-            progress = dataclasses.replace(commit.result, seconds=seconds)
+            progress = _rolled_up_12(attempt, play, state)
         else:
-            progress = None
+            if locked.session is not None:
+                seconds = _activity_write(locked.session, launch=claims.launch, commit=commit)
+            else:  # elsewhere, or the activity's first commit
+                seconds = _activity_read_and_write(
+                    attempt, scorm12=False, launch=claims.launch, commit=commit
+                ).seconds
+            if commit.result is not None:
+                if len(play.activities) > 1:  # the other activities' time too
+                    seconds = _seconds_total(attempt)
+                progress = dataclasses.replace(commit.result, seconds=seconds)
         outcome = ApplyOutcome.UNCHANGED
         if progress is not None and attempt_progress_is_new(attempt=attempt, progress=progress):
             outcome = attempt_apply_progress(
                 attempt=attempt, progress=progress, source="local commit", order=order
             )
-        runtime.commit_launch, runtime.commit_sequence = order
-        runtime.current_activity = commit.activity
-        fields = ["commit_launch", "commit_sequence", "current_activity", "updated_at"]
-        if commit.state is not None:
-            runtime.sequencing = commit.state
-            fields.append("sequencing")
+        written: dict[str, Any] = {
+            "commit_launch": claims.launch,
+            "commit_sequence": commit.sequence,
+            "current_activity": commit.activity,
+        }
+        if commit.state is not None:  # the sequencing state (up to 2 MB) only when it changed
+            written["sequencing"] = commit.state
         if commit.end:
-            runtime.ended_launch = max(runtime.ended_launch, claims.launch)
-            fields.append("ended_launch")
+            written["ended_launch"] = max(runtime.ended_launch, claims.launch)
         if not attempt.is_open and runtime.closed_launch is None:
-            runtime.closed_launch = claims.launch
-            fields.append("closed_launch")
+            written["closed_launch"] = claims.launch
         elif attempt.is_open and runtime.closed_launch is not None:  # suspended: open again
-            runtime.closed_launch = None
-            fields.append("closed_launch")
-        runtime.save(update_fields=fields)  # the sequencing state only when it changed
-        _store_globals(attempt.enrollment.learner_id, play, commit)
+            written["closed_launch"] = None
+        AttemptRuntime.objects.filter(pk=runtime.pk).update(**written, updated_at=timezone.now())
+        _store_globals(locked.learner_id, play, commit)
     return outcome
 
 

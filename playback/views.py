@@ -26,9 +26,10 @@ from providers.local.runtime import InvalidCommit
 from providers.local.tokens import InvalidLaunchToken, LaunchClaims, launch_token_read
 from providers.parsing import MalformedResponse, load_json
 
+from .commit_lock import NoSuchAttempt
 from .content_access import capability_create, package_path
 from .selectors import activity_delivery, launched, session_config
-from .services import LaunchClosed, NoSuchAttempt, StaleCommit, local_commit
+from .services import LaunchClosed, StaleCommit, local_commit
 
 logger = logging.getLogger(__name__)
 

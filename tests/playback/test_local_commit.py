@@ -7,12 +7,13 @@ import pytest
 
 from courses.models import Package, Sco
 from enrollments.models import Attempt
+from playback.commit_lock import NoSuchAttempt
 from playback.models import ActivityState, AttemptRuntime, LearnerGlobalState
 from playback.selectors import attempt_current_activity
 from playback.services import LaunchClosed, StaleCommit, local_commit
 from providers.local.runtime import MAX_SESSION_SECONDS, InvalidCommit
 from providers.local.tokens import LaunchClaims
-from tests.factories import AttemptFactory, PackageFactory
+from tests.factories import AttemptFactory, EnrollmentFactory, PackageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -207,6 +208,78 @@ def test_session_times_add_up_across_deliveries_and_launches(attempt12):
     times(1, "0000:00:10.00", launch=2, delivery=1)
     attempt12.refresh_from_db()
     assert attempt12.seconds_tracked == 160
+
+
+def test_a_new_session_counts_only_the_time_it_reports_itself_12(attempt12):
+    """A new delivery is a new session: the time the previous one reported is kept once, and
+    does not count again for a session that has not reported its own (yet, or ever)."""
+    commit(attempt12, 1, {"cmi.core.session_time": "0000:01:00.00"}, delivery=1)
+    commit(attempt12, 1, {"cmi.core.lesson_location": "p2"}, launch=2, delivery=1)
+    attempt12.refresh_from_db()
+    assert attempt12.seconds_tracked == 60
+    assert "cmi.core.session_time" not in stored(attempt12)
+    commit(attempt12, 2, {"cmi.core.session_time": "0000:00:20.00"}, launch=2, delivery=1)
+    commit(attempt12, 3, {"cmi.core.lesson_location": "p3"}, launch=2, delivery=1)
+    attempt12.refresh_from_db()
+    assert attempt12.seconds_tracked == 80  # the session's own time still counts once
+
+
+def test_a_new_session_counts_only_the_time_it_reports_itself_2004(attempt2004):
+    result = {"completion": "incomplete", "success": "unknown", "scaled": None}
+    commit(attempt2004, 1, {"cmi.session_time": "PT60S"}, activity="a", result=result)
+    commit(attempt2004, 2, {"cmi.session_time": "PT15S"}, activity="b", delivery=2, result=result)
+    commit(attempt2004, 3, {"cmi.location": "p2"}, activity="a", delivery=3, result=result)
+    attempt2004.refresh_from_db()
+    assert attempt2004.seconds_tracked == 75
+    assert "cmi.session_time" not in stored(attempt2004, "a")
+    commit(attempt2004, 4, {"cmi.session_time": "PT5S"}, activity="a", delivery=3, result=result)
+    commit(attempt2004, 5, {"cmi.location": "p3"}, activity="a", delivery=3, result=result)
+    attempt2004.refresh_from_db()
+    assert attempt2004.seconds_tracked == 80
+    state = ActivityState.objects.get(attempt=attempt2004, activity="a")
+    assert (state.seconds_before, state.seconds_session) == (60, 5)
+
+
+def test_a_commit_reads_under_its_lock_in_one_statement_and_never_reads_the_cmi(
+    attempt2004, django_assert_num_queries
+):
+    """The run-time row's lock, the attempt and (PostgreSQL, SCORM 2004) the activity's
+    session bookkeeping in one statement; the activity's row updated with the changes merged by
+    the database, the stored CMI neither read nor sent; the other activity's time; the
+    run-time's update."""
+    from django.db import connection
+
+    result = {"completion": "incomplete", "success": "unknown", "scaled": None}
+    commit(attempt2004, 1, {"cmi.suspend_data": "x" * 64_000}, activity="a", result=result)
+    merged = connection.vendor == "postgresql"
+    # and the transaction's pair; elsewhere the app reads the activity's CMI to merge it
+    with django_assert_num_queries(6 if merged else 7) as queries:
+        commit(attempt2004, 2, {"cmi.location": "p2"}, activity="a", result=result)
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert ("FOR UPDATE" in selects[0]) == connection.features.has_select_for_update
+    assert '"completion"' in selects[0]
+    assert '"commit_sequence"' in selects[0]
+    cmi_read = [sql for sql in selects if '"playback_activitystate"."cmi"' in sql]
+    assert len(cmi_read) == (0 if merged else 1)
+    if merged:
+        assert max(len(q["sql"]) for q in queries.captured_queries) < 5_000
+    assert stored(attempt2004, "a")["cmi.location"] == "p2"
+
+
+def test_a_commit_for_an_attempt_no_longer_the_learners_stores_nothing(attempt2004):
+    """The learner is checked with the lock, also once the attempt has a run-time row."""
+    commit(attempt2004, 1, {"cmi.location": "p1"}, activity="a")
+    learner_claims = claims(attempt2004)
+    Attempt.objects.filter(pk=attempt2004.pk).update(
+        enrollment=EnrollmentFactory(course=attempt2004.enrollment.course)
+    )
+    with pytest.raises(NoSuchAttempt):
+        local_commit(
+            claims=learner_claims,
+            payload={"activity": "a", "sequence": 2, "changes": {"cmi.location": "p2"}},
+        )
+    assert stored(attempt2004, "a")["cmi.location"] == "p1"
+    assert AttemptRuntime.objects.get(attempt=attempt2004).commit_sequence == 1
 
 
 def test_an_ended_launch_takes_no_more_commits(attempt12):

@@ -1,0 +1,59 @@
+"""Two commits of one attempt at once, on PostgreSQL: the second waits for the first's lock
+and must see everything the first stored (READ COMMITTED reads a statement's rows as they were
+when it started, before the wait)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from courses.models import Package
+from enrollments.models import Attempt
+from playback.models import ActivityState, AttemptRuntime
+from tests.factories import AttemptFactory
+from tests.playback.test_local_commit import _package, commit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RESULT = {"completion": "incomplete", "success": "unknown", "scaled": None}
+
+
+@pytest.fixture
+def attempt() -> Attempt:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and READ COMMITTED: PostgreSQL's (SQLite has one writer)")
+    package = _package(Package.Standard.SCORM_2004_4, ("a",))
+    return AttemptFactory(enrollment__course=package.course, package=package)
+
+
+def test_a_commit_that_waited_for_another_reads_what_that_one_stored(attempt):
+    commit(attempt, 1, {"cmi.session_time": "PT60S"}, activity="a", result=RESULT)
+    locked, first_done = threading.Event(), threading.Event()
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                AttemptRuntime.objects.select_for_update().get(attempt_id=attempt.pk)
+                locked.set()
+                time.sleep(0.5)  # the second commit starts meanwhile and waits for the lock
+                commit(attempt, 2, {"cmi.session_time": "PT90S"}, activity="a", result=RESULT)
+        finally:
+            first_done.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert locked.wait(5)
+    commit(attempt, 3, {"cmi.location": "p3"}, activity="a", result=RESULT)
+    thread.join(5)
+    assert first_done.is_set()
+    state = ActivityState.objects.get(attempt=attempt, activity="a")
+    assert state.cmi["cmi.session_time"] == "PT90S"
+    assert (state.seconds_session, state.cmi["cmi.location"]) == (90, "p3")
+    attempt.refresh_from_db()
+    assert attempt.seconds_tracked == 90
+    runtime = AttemptRuntime.objects.get(attempt_id=attempt.pk)
+    assert (runtime.commit_launch, runtime.commit_sequence) == (1, 3)
