@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -76,14 +76,20 @@ def _fields(model: type, names: Iterable[str]) -> list[Field]:
 
 
 @functools.cache
-def _attempt_converters(vendor: str) -> list[tuple[Col, list[Callable]]]:
-    """What the ORM applies to the attempt's columns as they come from this database (SQLite
-    gives text for dates and UUIDs)."""
-    columns = [field.get_col("a") for field in _fields(Attempt, _ATTEMPT_FIELDS)]
-    return [
-        (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-        for column in columns
-    ]
+def _attempt_columns() -> list[Col]:
+    return [field.get_col("a") for field in _fields(Attempt, _ATTEMPT_FIELDS)]
+
+
+def _attempt_from_row(values: list[Any]) -> Attempt:
+    """The attempt, its columns converted as the ORM converts them (SQLite gives text for
+    dates and UUIDs)."""
+    for index, column in enumerate(_attempt_columns()):
+        converters = connection.ops.get_db_converters(column)
+        for convert in converters + column.get_db_converters(connection):
+            values[index] = convert(values[index], column, connection)
+    return Attempt.from_db(
+        connection.alias, [f.attname for f in _fields(Attempt, _ATTEMPT_FIELDS)], values
+    )
 
 
 @functools.cache
@@ -130,15 +136,9 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    converters = _attempt_converters(connection.vendor)
-    values = list(row[: len(converters)])
-    for index, (column, functions) in enumerate(converters):
-        for function in functions:
-            values[index] = function(values[index], column, connection)
-    attempt = Attempt.from_db(
-        connection.alias, [f.attname for f in _fields(Attempt, _ATTEMPT_FIELDS)], values
-    )
-    rest = row[len(converters) :]
+    count = len(_attempt_columns())
+    attempt = _attempt_from_row(list(row[:count]))
+    rest = row[count:]
     runtime_values, rest = rest[: len(_RUNTIME_FIELDS) - 1], rest[len(_RUNTIME_FIELDS) - 1 :]
     runtime = AttemptRuntime.from_db(
         connection.alias, list(_RUNTIME_FIELDS), [attempt.pk, *runtime_values]
