@@ -1,7 +1,8 @@
 """The progress poll while 5 learners stream a 100 MB video at 2 MB/s, against its latency with
-no download running, in four setups: sync workers or the Procfile's gthread workers, the app
+no download running, in six setups: sync workers or the Procfile's gthread workers, the app
 sending the bytes (``app``, the embedded default: reported for information) or nginx in front
-of it (``x-accel-redirect``, the production answer: held to the goal).
+of it (``x-accel-redirect``, or ``auth-request``, production's own configuration
+deploy/nginx-content.conf on the content origin: both held to the goal).
 
 Each viewer asks for the video as a media element does (``Range: bytes=0-``) and reads it at
 2 MB/s through a small receive buffer, so the server is held for the whole transfer (50 s)
@@ -36,6 +37,8 @@ SETUPS = (  # (label, gunicorn workers, threads, delivery)
     ("sync workers (4) behind nginx, x-accel-redirect", 4, 1, "x-accel-redirect"),
     ("gthread workers (2 x 4 threads, the Procfile's), app delivery", 2, 4, "app"),
     ("gthread workers (2 x 4 threads) behind nginx, x-accel-redirect", 2, 4, "x-accel-redirect"),
+    ("sync workers (4) behind nginx, auth-request", 4, 1, "auth-request"),
+    ("gthread workers (2 x 4 threads) behind nginx, auth-request", 2, 4, "auth-request"),
 )
 PAUSE = 0.05  # between polls
 
@@ -70,34 +73,53 @@ def poll_during_downloads(options: Options) -> list[Figure]:
                 server = stack.enter_context(
                     env.server(workers=workers, threads=threads, environment=_delivery(delivery))
                 )
-                port = server.port
+                port = video_port = server.port
                 if front:
-                    port = stack.enter_context(Nginx(env.media_root, upstream=server.port)).port
+                    nginx = stack.enter_context(
+                        Nginx(
+                            env.media_root,
+                            upstream=server.port,
+                            # auth-request: the content origin is production's own server block
+                            grant_upstream=server.port if delivery == "auth-request" else None,
+                        )
+                    )
+                    port = video_port = nginx.port
+                    if delivery == "auth-request":
+                        video_port = nginx.grant_port
                 poll = request_bytes(
                     "GET",
                     _poll_path(learner.attempt_id),
                     host=f"127.0.0.1:{port}",
                     headers={"Cookie": f"sessionid={learner.cookie}", "HX-Request": "true"},
                 )
-                content = _content_headers(port, package)
+                content = _content_headers(video_port, package)
                 video = request_bytes(
                     "GET",
                     f"/content/p/{package.pk}/{ASSET}",
                     host=content.pop("Host"),
                     headers={**content, "Range": "bytes=0-"},
                 )
-                figures.append(_measure(label, port, poll, video, options, rounds, front))
+                figures.append(
+                    _measure(label, port, video_port, poll, video, options, rounds, front)
+                )
     return figures
 
 
 def _measure(
-    label: str, port: int, poll: bytes, video: bytes, options: Options, rounds: int, held: bool
+    label: str,
+    port: int,
+    video_port: int,
+    poll: bytes,
+    video: bytes,
+    options: Options,
+    rounds: int,
+    held: bool,
 ) -> Figure:
     _polls(port, poll, 1.0)  # every worker warm
     unloaded, loaded, rates = [], [], []
     for _ in range(rounds):  # interleaved
         unloaded.append(_polls(port, poll, options.seconds))
-        with SlowDownloads([(port, video)] * VIEWERS, RATE) as downloads:
+        with SlowDownloads([(video_port, video)] * VIEWERS, RATE) as downloads:
             time.sleep(1.5)  # the viewers are streaming
             # Long enough for a few polls even when each waits out its timeout.
             loaded.append(_polls(port, poll, max(options.seconds, 3 * POLL_TIMEOUT)))
