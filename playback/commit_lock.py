@@ -45,6 +45,17 @@ class NoSuchAttempt(Exception):
 
 
 @dataclasses.dataclass(frozen=True)
+class StoredSession:
+    """An activity's session bookkeeping as stored (its CMI not read)."""
+
+    state_id: int
+    seconds_before: float
+    seconds_session: float
+    launch: int
+    delivery: int
+
+
+@dataclasses.dataclass(frozen=True)
 class LockedAttempt:
     """What a commit reads under the attempt's run-time lock, current as of the lock."""
 
@@ -52,10 +63,9 @@ class LockedAttempt:
     attempt: Attempt
     package_sha256: str
     learner_id: int
-    #: The activity's session bookkeeping as stored (id, before, session, launch, delivery),
-    #: where the database merges the CMI (elsewhere the commit reads the whole row); None when
-    #: it has no row yet, or elsewhere.
-    session: dict[str, Any] | None
+    #: The activity's, where the database merges the CMI (elsewhere the commit reads the
+    #: whole row); None when it has no row yet, or elsewhere.
+    session: StoredSession | None
 
 
 class _Read(NamedTuple):
@@ -143,14 +153,15 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
     runtime = AttemptRuntime.from_db(
         connection.alias, list(_RUNTIME_FIELDS), [attempt.pk, *runtime_values]
     )
-    sha256, learner_pk, *session, read_current = rest
-    stored = dict(zip(("id", "before", "session", "launch", "delivery"), session, strict=True))
+    sha256, learner_pk, state_id, *session, read_current = rest
     locked = LockedAttempt(
         runtime=runtime,
         attempt=attempt,
         package_sha256=sha256,
         learner_id=learner_pk,
-        session=stored if stored["id"] is not None and merged_by_database() else None,
+        session=StoredSession(state_id, *session)
+        if state_id is not None and merged_by_database()
+        else None,
     )
     return _Read(locked, bool(read_current))
 

@@ -48,7 +48,7 @@ from providers.types import (
     Progress,
 )
 
-from .commit_lock import commit_lock
+from .commit_lock import StoredSession, commit_lock
 from .models import ActivityState, AttemptRuntime, Dispatch, LearnerGlobalState
 from .selectors import PackagePlay, package_play
 
@@ -175,21 +175,21 @@ def _activity_read_and_write(
     return state
 
 
-def _activity_write(stored: dict[str, Any], *, launch: int, commit: Commit) -> float:
+def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> float:
     """SCORM 2004 on PostgreSQL: :func:`_activity_read_and_write` in one UPDATE of the row
     read with the attempt, the changes merged into the CMI by the database (the stored
     document neither read nor sent back). Returns the activity's seconds."""
     element = session_time_element(scorm12=False)
-    before, session = stored["before"], stored["session"]
+    before, session = stored.seconds_before, stored.seconds_session
     cmi: Any = None
-    if (stored["launch"], stored["delivery"]) != (launch, commit.delivery):  # a new session
+    if (stored.launch, stored.delivery) != (launch, commit.delivery):  # a new session
         before, session = before + session, 0.0
         cmi = _Without(F("cmi"), Value(element))
     if element in commit.changes:
         session = session_seconds(scorm12=False, cmi=commit.changes)
     if commit.changes:
         cmi = _Merged(cmi or F("cmi"), Value(commit.changes, output_field=JSONField()))
-    ActivityState.objects.filter(pk=stored["id"]).update(
+    ActivityState.objects.filter(pk=stored.state_id).update(
         **({"cmi": cmi} if cmi is not None else {}),
         seconds_before=before,
         seconds_session=session,
