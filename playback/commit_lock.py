@@ -97,9 +97,8 @@ def _attempt_from_row(values: list[Any]) -> Attempt:
         converters = connection.ops.get_db_converters(column)
         for convert in converters + column.get_db_converters(connection):
             values[index] = convert(values[index], column, connection)
-    return Attempt.from_db(
-        connection.alias, [f.attname for f in _fields(Attempt, _ATTEMPT_FIELDS)], values
-    )
+    names = [column.target.attname for column in _attempt_columns()]
+    return Attempt.from_db(connection.alias, names, values)
 
 
 @functools.cache

@@ -151,6 +151,19 @@ class _Without(Func):
     output_field = JSONField()
 
 
+def _session_times(
+    before: float, session: float, *, new_session: bool, commit: Commit, scorm12: bool
+) -> tuple[float, float]:
+    """The activity's seconds of earlier sessions and of this one after ``commit``. A new
+    delivery is a new session: the previous one's time is kept, and the session time it
+    reported no longer counts (the new one's is only what it reports itself)."""
+    if new_session:
+        before, session = before + session, 0.0
+    if session_time_element(scorm12=scorm12) in commit.changes:
+        session = session_seconds(scorm12=scorm12, cmi=commit.changes)
+    return before, session
+
+
 def _activity_read_and_write(
     attempt: Attempt, *, scorm12: bool, launch: int, commit: Commit
 ) -> ActivityState:
@@ -160,17 +173,18 @@ def _activity_read_and_write(
         .order_by()  # one row at most (unique): no sort, which by default joins the attempt
         .first()
     ) or ActivityState(attempt=attempt, activity=commit.activity)
-    element = session_time_element(scorm12=scorm12)
-    if (state.session_launch, state.session_delivery) != (launch, commit.delivery):
-        # A new delivery is a new session: the previous one's time is kept, and the session
-        # time it reported no longer counts (the new one's is only what it reports itself).
-        state.seconds_before += state.seconds_session
-        state.seconds_session = 0.0
+    new_session = (state.session_launch, state.session_delivery) != (launch, commit.delivery)
+    state.seconds_before, state.seconds_session = _session_times(
+        state.seconds_before,
+        state.seconds_session,
+        new_session=new_session,
+        commit=commit,
+        scorm12=scorm12,
+    )
+    if new_session:  # the previous session's reported time goes with it
+        state.cmi.pop(session_time_element(scorm12=scorm12), None)
         state.session_launch, state.session_delivery = launch, commit.delivery
-        state.cmi.pop(element, None)
     state.cmi = {**state.cmi, **commit.changes}
-    if element in commit.changes:
-        state.seconds_session = session_seconds(scorm12=scorm12, cmi=commit.changes)
     state.save()
     return state
 
@@ -179,14 +193,17 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> fl
     """SCORM 2004 on PostgreSQL: :func:`_activity_read_and_write` in one UPDATE of the row
     read with the attempt, the changes merged into the CMI by the database (the stored
     document neither read nor sent back). Returns the activity's seconds."""
-    element = session_time_element(scorm12=False)
-    before, session = stored.seconds_before, stored.seconds_session
+    new_session = (stored.launch, stored.delivery) != (launch, commit.delivery)
+    before, session = _session_times(
+        stored.seconds_before,
+        stored.seconds_session,
+        new_session=new_session,
+        commit=commit,
+        scorm12=False,
+    )
     cmi: Any = None
-    if (stored.launch, stored.delivery) != (launch, commit.delivery):  # a new session
-        before, session = before + session, 0.0
-        cmi = _Without(F("cmi"), Value(element))
-    if element in commit.changes:
-        session = session_seconds(scorm12=False, cmi=commit.changes)
+    if new_session:  # the previous session's reported time goes with it
+        cmi = _Without(F("cmi"), Value(session_time_element(scorm12=False)))
     if commit.changes:
         cmi = _Merged(cmi or F("cmi"), Value(commit.changes, output_field=JSONField()))
     ActivityState.objects.filter(pk=stored.state_id).update(
