@@ -60,3 +60,27 @@ def test_attempt_cmi_becomes_one_row_per_activity():
     assert all(str(r.attempt_id) == str(attempt_id) for r in rows)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())  # leave the database as found
+
+
+def _compression(table: str, column: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attname = %s",
+            [table, column],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_run_times_big_values_are_compressed_with_lz4_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("TOAST compression: PostgreSQL's")
+    columns = [("playback_activitystate", "cmi"), ("playback_attemptruntime", "sequencing")]
+    assert [_compression(*column) for column in columns] == ["l", "l"]  # lz4
+    executor = MigrationExecutor(connection)
+    executor.migrate([("playback", "0003_local_runtime")])
+    assert [_compression(*column) for column in columns] == ["p", "p"]  # pglz
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert [_compression(*column) for column in columns] == ["l", "l"]
