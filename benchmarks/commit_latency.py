@@ -7,6 +7,11 @@ them: text/plain, no cookie, the content origin's ``Origin`` (``BENCH_COMMIT_FOR
 the player before issue 12/13, which sent the whole CMI and the learner's session). Sequential requests, the no-op
 view and the two commits interleaved in rounds; the figure is the median of the rounds' medians.
 The queries of each are counted in-process (Django's test client) before the server starts.
+
+On PostgreSQL a third figure, for information, tells how much of a result-changing commit is
+the database's own: the statements one such commit ran (captured in-process, values inlined),
+replayed from psycopg in one transaction, each prepared, nothing in Python between them, on an
+attempt of their own; timed in the same rounds as the no-op view.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,6 +31,7 @@ from .timing import interleaved, percentile, request_bytes, rounds_median, timed
 COMMIT_PATH = "/play/local/commit/"
 SIZE = 64_000
 NOOP, SCORED, BOOKMARK = "no-op", "result changed", "bookmark only"
+REPLAYED = "result changed: its statements alone"
 LEGACY = os.environ.get("BENCH_COMMIT_FORMAT") == "legacy"  # see fixtures
 
 
@@ -44,16 +51,18 @@ def _bodies(
         yield json.dumps(payload(seeded.token, fixtures.ACTIVITY, sequence)).encode()
 
 
-def _queries(learners: dict[str, fixtures.Seeded], sequences: dict[str, Iterator[int]]) -> dict:
-    """Each request's queries, counted in-process on its second run (the first fills the
-    process's caches, as any worker's first request does)."""
+def _queries(
+    learners: dict[str, fixtures.Seeded], sequences: dict[str, Iterator[int]]
+) -> dict[str, list[str]]:
+    """Each request's queries (as sent, values inlined), captured in-process on its second
+    run (the first fills the process's caches, as any worker's first request does)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1:8000", HTTP_ORIGIN="http://localhost:8000")
     counts = {}
-    for name in (NOOP, SCORED, BOOKMARK):
+    for name in (NOOP, *learners):
         client.cookies["sessionid"] = learners.get(name, learners[SCORED]).cookie
         for _ in range(2):
             with CaptureQueriesContext(connection) as captured:
@@ -64,8 +73,25 @@ def _queries(learners: dict[str, fixtures.Seeded], sequences: dict[str, Iterator
                     status = client.post(COMMIT_PATH, body, content_type="text/plain").status_code
             if status != 200:
                 raise RuntimeError(f"{name} answered {status} in-process")
-        counts[name] = len(captured)
+        counts[name] = [query["sql"] for query in captured.captured_queries]
     return counts
+
+
+def _replayer(database_url: str, statements: list[str]) -> Callable[[], tuple[int, float]]:
+    """Run ``statements`` in one transaction from psycopg, each prepared (see the module)."""
+    import psycopg
+
+    connection = psycopg.connect(database_url, autocommit=True)
+    statements = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]
+
+    def replay() -> tuple[int, float]:
+        started = time.perf_counter()
+        with connection.transaction():
+            for sql in statements:
+                connection.execute(sql, prepare=True)
+        return 200, (time.perf_counter() - started) * 1000
+
+    return replay
 
 
 @benchmark("commit")
@@ -73,12 +99,16 @@ def commit(options: Options) -> list[Figure]:
     """Run-time commit with 64 KB of CMI (result changed, bookmark only) against the no-op."""
     rounds, per_round = (3, 20) if options.quick else (7, 60)
     with lab(options) as env:
-        scored, bookmark = fixtures.learners(fixtures.local_course(), 2)
+        scored, bookmark, replayed = fixtures.learners(fixtures.local_course(), 3)
         learners = {SCORED: scored, BOOKMARK: bookmark}
-        for seeded in learners.values():
+        for seeded in (scored, bookmark, replayed):
             fixtures.large_cmi(seeded.attempt_id, SIZE)
         sequences = {name: itertools.count(1) for name in learners}
         queries = _queries(learners, sequences)
+        postgresql = options.database == "postgresql"
+        if postgresql:  # the statements of a commit of the third learner's, replayed
+            replay_queries = _queries({SCORED: replayed}, {SCORED: itertools.count(1)})
+            replay = _replayer(env.database_url, replay_queries[SCORED])
         with env.server() as server:
             host, origin = f"127.0.0.1:{server.port}", f"http://localhost:{server.port}"
             noop = request_bytes(
@@ -103,6 +133,7 @@ def commit(options: Options) -> list[Figure]:
                 NOOP: lambda: timed(server.port, noop),
                 SCORED: committer(SCORED),
                 BOOKMARK: committer(BOOKMARK),
+                **({REPLAYED: replay} if postgresql else {}),
             }
             interleaved(senders, rounds=1, per_round=5)  # every worker warm
             found, failed = interleaved(senders, rounds=rounds, per_round=per_round)
@@ -124,13 +155,28 @@ def commit(options: Options) -> list[Figure]:
                 value=f"{value:.2f}x the no-op's median latency",
                 detail=(
                     f"{median:.1f} vs {noop_ms:.1f} ms (p90 {percentile(every, 90):.1f} vs "
-                    f"{percentile(noops, 90):.1f}); queries {queries[name]} vs "
-                    f"{queries[NOOP]}; {failed[name]} not 200, last commit "
+                    f"{percentile(noops, 90):.1f}); queries {len(queries[name])} vs "
+                    f"{len(queries[NOOP])}; {failed[name]} not 200, last commit "
                     f"{'NOT stored' if lost[name] else 'stored'}; {rounds} rounds of "
                     f"{per_round} sequential requests each, interleaved"
                 ),
                 goal="<= 2x",
                 ok=value <= 2 and not failed[name] and not lost[name],
+            )
+        )
+    if postgresql:
+        median = rounds_median(found[REPLAYED])
+        figures.append(
+            Figure(
+                path=f"run-time commit, 64 KB of CMI, {REPLAYED}",
+                value=f"{ratio(median, noop_ms):.2f}x the no-op's median latency",
+                detail=(
+                    f"{median:.2f} vs {noop_ms:.1f} ms: the {len(queries[SCORED])} statements of "
+                    "one such commit (BEGIN and COMMIT included) replayed from psycopg, "
+                    "prepared, nothing in Python between them: what PostgreSQL alone takes"
+                ),
+                goal="none (information: the database's part of the commit)",
+                ok=None,
             )
         )
     return figures
