@@ -21,6 +21,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from . import fixtures
@@ -61,7 +62,7 @@ def _queries(
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1:8000", HTTP_ORIGIN="http://localhost:8000")
-    counts = {}
+    statements = {}
     for name in (NOOP, *learners):
         client.cookies["sessionid"] = learners.get(name, learners[SCORED]).cookie
         for _ in range(2):
@@ -73,25 +74,29 @@ def _queries(
                     status = client.post(COMMIT_PATH, body, content_type="text/plain").status_code
             if status != 200:
                 raise RuntimeError(f"{name} answered {status} in-process")
-        counts[name] = [query["sql"] for query in captured.captured_queries]
-    return counts
+        statements[name] = [query["sql"] for query in captured.captured_queries]
+    return statements
 
 
-def _replayer(database_url: str, statements: list[str]) -> Callable[[], tuple[int, float]]:
-    """Run ``statements`` in one transaction from psycopg, each prepared (see the module)."""
+@contextmanager
+def _replayer(
+    database_url: str, statements: list[str]
+) -> Iterator[Callable[[], tuple[int, float]]]:
+    """A sender that runs ``statements`` in one transaction from psycopg, each prepared (see
+    the module)."""
     import psycopg
 
-    connection = psycopg.connect(database_url, autocommit=True)
     statements = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]
+    with psycopg.connect(database_url, autocommit=True) as connection:
 
-    def replay() -> tuple[int, float]:
-        started = time.perf_counter()
-        with connection.transaction():
-            for sql in statements:
-                connection.execute(sql, prepare=True)
-        return 200, (time.perf_counter() - started) * 1000
+        def replay() -> tuple[int, float]:
+            started = time.perf_counter()
+            with connection.transaction():
+                for sql in statements:
+                    connection.execute(sql, prepare=True)
+            return 200, (time.perf_counter() - started) * 1000
 
-    return replay
+        yield replay
 
 
 @benchmark("commit")
@@ -106,10 +111,11 @@ def commit(options: Options) -> list[Figure]:
         sequences = {name: itertools.count(1) for name in learners}
         queries = _queries(learners, sequences)
         postgresql = options.database == "postgresql"
-        if postgresql:  # the statements of a commit of the third learner's, replayed
-            replay_queries = _queries({SCORED: replayed}, {SCORED: itertools.count(1)})
-            replay = _replayer(env.database_url, replay_queries[SCORED])
-        with env.server() as server:
+        replayer = nullcontext()
+        if postgresql:  # a commit of the third learner's, its statements replayed
+            third = _queries({SCORED: replayed}, {SCORED: itertools.count(1)})[SCORED]
+            replayer = _replayer(env.database_url, third)
+        with env.server() as server, replayer as replay:
             host, origin = f"127.0.0.1:{server.port}", f"http://localhost:{server.port}"
             noop = request_bytes(
                 "GET", "/bench/noop/", host=host, headers={"Cookie": f"sessionid={scored.cookie}"}
