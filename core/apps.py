@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import checks, signin_lockouts  # noqa: F401 (registers checks and receivers)
+        from . import checks, prepared_statements, signin_lockouts  # noqa: F401 (registers checks and receivers)
