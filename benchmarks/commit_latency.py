@@ -1,9 +1,9 @@
 """The local run-time's commit of 64 KB, one request at a time, against the no-op view.
 
-Two learners of one SCORM 2004 course, each with an activity holding 64 KB of CMI: one sends
+Three learners of one SCORM 2004 course, each with an activity holding 64 KB of CMI: one sends
 commits that change the attempt's result (a new score, 64 KB of suspend data, a longer session),
-the other bookmark commits (``cmi.location`` only, the result as stored), as the launcher sends
-them: text/plain, no cookie, the content origin's ``Origin`` (``BENCH_COMMIT_FORMAT=legacy``:
+one commits that save 64 KB of suspend data and the bookmark (the result as stored), the third
+bookmark commits (``cmi.location`` only, the result as stored), as the launcher sends them: text/plain, no cookie, the content origin's ``Origin`` (``BENCH_COMMIT_FORMAT=legacy``:
 the player before issue 12/13, which sent the whole CMI and the learner's session). Sequential requests, the no-op
 view and the two commits interleaved in rounds; the figure is the median of the rounds' medians.
 The queries of each are counted in-process (Django's test client) before the server starts.
@@ -31,7 +31,12 @@ from .timing import interleaved, percentile, request_bytes, rounds_median, timed
 
 COMMIT_PATH = "/play/local/commit/"
 SIZE = 64_000
-NOOP, SCORED, BOOKMARK = "no-op", "result changed", "bookmark only"
+NOOP, SCORED, SUSPEND, BOOKMARK = (
+    "no-op",
+    "result changed",
+    "suspend data, result as stored",
+    "bookmark only",
+)
 REPLAYED = "result changed: its statements alone"
 LEGACY = os.environ.get("BENCH_COMMIT_FORMAT") == "legacy"  # see fixtures
 
@@ -42,7 +47,11 @@ def _scored(token: str, activity: str, sequence: int) -> dict[str, Any]:
     return fixtures.commit_payload(token, activity, sequence, size=SIZE, score=score)
 
 
-PAYLOADS = {SCORED: _scored, BOOKMARK: fixtures.bookmark_payload}
+PAYLOADS = {
+    SCORED: _scored,
+    SUSPEND: fixtures.suspend_payload,
+    BOOKMARK: fixtures.bookmark_payload,
+}
 
 
 def _bodies(
@@ -101,18 +110,19 @@ def _replayer(
 
 @benchmark("commit")
 def commit(options: Options) -> list[Figure]:
-    """Run-time commit with 64 KB of CMI (result changed, bookmark only) against the no-op."""
+    """Run-time commit with 64 KB of CMI (result changed, suspend data, bookmark) against the
+    no-op."""
     rounds, per_round = (3, 20) if options.quick else (7, 60)
     with lab(options) as env:
-        scored, bookmark, replayed = fixtures.learners(fixtures.local_course(), 3)
-        learners = {SCORED: scored, BOOKMARK: bookmark}
-        for seeded in (scored, bookmark, replayed):
+        scored, suspend, bookmark, replayed = fixtures.learners(fixtures.local_course(), 4)
+        learners = {SCORED: scored, SUSPEND: suspend, BOOKMARK: bookmark}
+        for seeded in (scored, suspend, bookmark, replayed):
             fixtures.large_cmi(seeded.attempt_id, SIZE)
         sequences = {name: itertools.count(1) for name in learners}
         queries = _queries(learners, sequences)
         postgresql = options.database == "postgresql"
         replayer = nullcontext()
-        if postgresql:  # a commit of the third learner's, its statements replayed
+        if postgresql:  # a commit of the fourth learner's, its statements replayed
             third = _queries({SCORED: replayed}, {SCORED: itertools.count(1)})[SCORED]
             replayer = _replayer(env.database_url, third)
         with env.server() as server, replayer as replay:
@@ -138,6 +148,7 @@ def commit(options: Options) -> list[Figure]:
             senders = {
                 NOOP: lambda: timed(server.port, noop),
                 SCORED: committer(SCORED),
+                SUSPEND: committer(SUSPEND),
                 BOOKMARK: committer(BOOKMARK),
                 **({REPLAYED: replay} if postgresql else {}),
             }
@@ -150,7 +161,7 @@ def commit(options: Options) -> list[Figure]:
         }
     noop_ms = rounds_median(found[NOOP])
     figures = []
-    for name in (SCORED, BOOKMARK):
+    for name in (SCORED, SUSPEND, BOOKMARK):
         median = rounds_median(found[name])
         value = ratio(median, noop_ms)
         every = [ms for latencies in found[name] for ms in latencies]

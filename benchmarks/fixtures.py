@@ -1,8 +1,8 @@
 """What the benchmarks put in the database (with Django set up in-process), and the local
 player's commit as the browser sends it.
 
-The commit's body comes from :func:`commit_payload` and :func:`bookmark_payload` alone (one
-shape, ``_commit``), and its launch token from :func:`launch_token` alone: when the player's
+The commit's body comes from :func:`commit_payload`, :func:`suspend_payload` and
+:func:`bookmark_payload` alone (one shape, ``_commit``), and its launch token from :func:`launch_token` alone: when the player's
 protocol changes, these change with it.
 Assumed today (``POST /play/local/commit/``, text/plain JSON): ``{"token", "activity",
 "sequence", "delivery", "changes": {flattened CMI elements}, "result": {rolled-up result}}``;
@@ -36,6 +36,17 @@ def commit_payload(
     if score is not None:
         cmi["cmi.score.scaled"] = str(score)
         result["scaled"] = score
+    return _commit(token, activity, sequence, cmi, result)
+
+
+def suspend_payload(
+    token: str, activity: str, sequence: int, *, size: int = 64_000
+) -> dict[str, Any]:
+    """A commit that moves the bookmark and replaces about ``size`` bytes of suspend data, its
+    result as stored by any earlier :func:`commit_payload` without a score (the session time
+    unreported): content saving where the learner is, as it does page after page."""
+    cmi = {"cmi.location": str(sequence), "cmi.suspend_data": f"s{sequence:06d}" * (size // 7)}
+    result = {"completion": "incomplete", "success": "unknown"}
     return _commit(token, activity, sequence, cmi, result)
 
 
