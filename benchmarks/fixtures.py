@@ -175,7 +175,7 @@ def large_cmi(attempt_id: str, size: int = 64_000) -> None:
             "cmi": {
                 **{f"cmi.interactions.{i}.id": f"q{i}" for i in range(200)},
                 **{f"cmi.interactions.{i}.result": "correct" for i in range(200)},
-                "cmi.suspend_data": "x" * size,
-            }
+            },
+            "suspend_data": "x" * size,
         },
     )

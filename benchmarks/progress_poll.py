@@ -74,8 +74,8 @@ def run(polls: int, panels: int) -> None:
         cmi={
             **{f"cmi.interactions.{i}.id": f"q{i}" for i in range(200)},
             **{f"cmi.interactions.{i}.result": "correct" for i in range(200)},
-            "cmi.suspend_data": "x" * 64_000,
         },
+        suspend_data="x" * 64_000,
     )
     remote = AttemptFactory(
         enrollment=EnrollmentFactory(learner=learner, course=CourseFactory(provider="scorm_cloud"))

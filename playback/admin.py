@@ -103,7 +103,7 @@ class ActivityStateInline(admin.StackedInline):
 
     @admin.display(description="CMI data")
     def cmi_pretty(self, obj: ActivityState) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.cmi, indent=2, sort_keys=True))
+        return format_html("<pre>{}</pre>", json.dumps(obj.data, indent=2, sort_keys=True))
 
 
 # The attempt's admin lives with the attempts (enrollments); playback adds what it stores.

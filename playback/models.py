@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -61,7 +63,15 @@ class ActivityState(models.Model):
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="activities")
     activity = models.CharField(max_length=255, help_text="The item identifier in the manifest.")
-    cmi = models.JSONField(default=dict, blank=True, help_text="Flattened CMI (scorm-again).")
+    cmi = models.JSONField(
+        default=dict, blank=True, help_text="Flattened CMI (scorm-again), its suspend data apart."
+    )
+    # Up to 64,000 characters (SCORM 2004) that content saves page after page: out of the
+    # document, a bookmark does not write them again and a save does not merge them as JSON.
+    # Null is not "": the content never set it (reading it then gives error 403, SCORM 2004).
+    suspend_data = models.TextField(  # noqa: DJ001
+        null=True, blank=True, help_text="cmi.suspend_data as last set; null if it never was."
+    )
     # Session times add up: a new delivery closes the activity's previous session.
     seconds_before = models.FloatField(default=0, help_text="Seconds of earlier sessions.")
     seconds_session = models.FloatField(default=0, help_text="Seconds of the latest session.")
@@ -83,6 +93,20 @@ class ActivityState(models.Model):
     @property
     def seconds(self) -> float:
         return self.seconds_before + self.seconds_session
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The activity's whole CMI, its suspend data included."""
+        return with_suspend_data(self.cmi, self.suspend_data)
+
+
+#: The one element kept out of :attr:`ActivityState.cmi` (the same name in SCORM 1.2 and 2004).
+SUSPEND_DATA = "cmi.suspend_data"
+
+
+def with_suspend_data(cmi: dict[str, Any], suspend_data: str | None) -> dict[str, Any]:
+    """A stored CMI document and suspend data as one flattened CMI."""
+    return cmi if suspend_data is None else {**cmi, SUSPEND_DATA: suspend_data}
 
 
 class Dispatch(models.Model):

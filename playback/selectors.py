@@ -18,7 +18,7 @@ from providers.local.runtime import Activity, ActivityRecord, delivery_data
 from providers.local.tokens import LaunchClaims
 from providers.types import LearnerRef
 
-from .models import ActivityState, AttemptRuntime, LearnerGlobalState
+from .models import ActivityState, AttemptRuntime, LearnerGlobalState, with_suspend_data
 
 #: scorm-again 3.4.3 reads a duration limit as already exceeded (Activity.attemptAbsoluteDuration
 #: returns the limit), so a limited activity could never be delivered. The LMS need not enforce
@@ -127,7 +127,7 @@ def _written_globals(tree: object) -> dict[str, frozenset[str]]:
 def attempt_activity_records(*, attempt: Attempt) -> dict[str, ActivityRecord]:
     """What the run-time stored per activity of the attempt."""
     return {
-        state.activity: ActivityRecord(cmi=state.cmi, seconds=state.seconds)
+        state.activity: ActivityRecord(cmi=state.data, seconds=state.seconds)
         for state in ActivityState.objects.filter(attempt=attempt)
     }
 
@@ -163,11 +163,11 @@ def attempts_cmi(*, attempt_ids: Iterable[Any]) -> dict[Any, dict[str, StoredAct
         ActivityState.objects.filter(attempt_id__in=list(attempt_ids))
         .annotate(title=Subquery(title))
         .order_by("attempt_id", "activity")
-        .values_list("attempt_id", "activity", "title", "cmi")
+        .values_list("attempt_id", "activity", "title", "cmi", "suspend_data")
     )
-    for attempt_id, activity, activity_title, cmi in rows:
+    for attempt_id, activity, activity_title, cmi, suspend_data in rows:
         found.setdefault(attempt_id, {})[activity] = StoredActivity(
-            title=activity_title or activity, cmi=cmi
+            title=activity_title or activity, cmi=with_suspend_data(cmi, suspend_data)
         )
     return found
 
@@ -352,7 +352,7 @@ def activity_delivery(
         if attempt
         else None
     )
-    record = ActivityRecord(cmi=state.cmi, seconds=state.seconds) if state else None
+    record = ActivityRecord(cmi=state.data, seconds=state.seconds) if state else None
     return delivery_data(
         scorm12=package.is_scorm12,
         activity=activity,

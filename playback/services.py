@@ -49,7 +49,7 @@ from providers.types import (
 )
 
 from .commit_lock import StoredSession, commit_lock
-from .models import ActivityState, AttemptRuntime, Dispatch, LearnerGlobalState
+from .models import SUSPEND_DATA, ActivityState, AttemptRuntime, Dispatch, LearnerGlobalState
 from .selectors import PackagePlay, package_play
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _rolled_up_12(attempt: Attempt, play: PackagePlay, changed: ActivityState) -
         activity_progress(
             scorm12=True,
             activity=activity,
-            cmi=records[key].cmi if key in records else {},
+            cmi=records[key].data if key in records else {},
             seconds=records[key].seconds if key in records else 0.0,
         )
         for key, activity in play.activities.items()
@@ -184,7 +184,10 @@ def _activity_read_and_write(
     if new_session:  # the previous session's reported time goes with it
         state.cmi.pop(session_time_element(scorm12=scorm12), None)
         state.session_launch, state.session_delivery = launch, commit.delivery
-    state.cmi = {**state.cmi, **commit.changes}
+    changes = dict(commit.changes)
+    if SUSPEND_DATA in changes:
+        state.suspend_data = changes.pop(SUSPEND_DATA)
+    state.cmi = {**state.cmi, **changes}
     state.save()
     return state
 
@@ -201,13 +204,19 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> fl
         commit=commit,
         scorm12=False,
     )
+    written: dict[str, Any] = {}
+    changes = dict(commit.changes)
+    if SUSPEND_DATA in changes:
+        written["suspend_data"] = changes.pop(SUSPEND_DATA)
     cmi: Any = None
     if new_session:  # the previous session's reported time goes with it
         cmi = _Without(F("cmi"), Value(session_time_element(scorm12=False)))
-    if commit.changes:
-        cmi = _Merged(cmi or F("cmi"), Value(commit.changes, output_field=JSONField()))
+    if changes:
+        cmi = _Merged(cmi or F("cmi"), Value(changes, output_field=JSONField()))
+    if cmi is not None:
+        written["cmi"] = cmi
     ActivityState.objects.filter(pk=stored.state_id).update(
-        **({"cmi": cmi} if cmi is not None else {}),
+        **written,
         seconds_before=before,
         seconds_session=session,
         session_launch=launch,

@@ -13,7 +13,9 @@ from django.db import migrations
 COLUMNS = (("playback_activitystate", "cmi"), ("playback_attemptruntime", "sequencing"))
 
 
-def _compress_with(method: str):
+def compress_with(method: str, columns=COLUMNS):
+    """An operation's function: ``columns`` compressed with ``method`` from now on."""
+
     def apply(apps, schema_editor):
         connection = schema_editor.connection
         if connection.vendor != "postgresql" or connection.pg_version < 140000:
@@ -27,7 +29,7 @@ def _compress_with(method: str):
             if cursor.fetchone() is None:  # this server was built without it
                 return
         quote = schema_editor.quote_name
-        for table, column in COLUMNS:
+        for table, column in columns:
             schema_editor.execute(
                 f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET COMPRESSION {method}"
             )
@@ -38,4 +40,4 @@ def _compress_with(method: str):
 class Migration(migrations.Migration):
     dependencies = [("playback", "0003_local_runtime")]
 
-    operations = [migrations.RunPython(_compress_with("lz4"), _compress_with("pglz"))]
+    operations = [migrations.RunPython(compress_with("lz4"), compress_with("pglz"))]

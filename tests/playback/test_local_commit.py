@@ -62,7 +62,7 @@ def commit(attempt, sequence, changes=None, *, launch=1, activity="sco1", review
 
 def stored(attempt, activity="sco1") -> dict:
     state = ActivityState.objects.filter(attempt=attempt, activity=activity).first()
-    return state.cmi if state else {}
+    return state.data if state else {}
 
 
 def test_a_commit_stores_its_changes_and_the_rolled_up_result(attempt12):
@@ -163,6 +163,27 @@ def test_scorm_2004_changes_are_merged_into_what_is_stored(attempt2004):
     }
     # The session time stored earlier still counts when a commit does not repeat it.
     assert ActivityState.objects.get(attempt=attempt2004, activity="a").seconds_session == 30
+
+
+@pytest.mark.parametrize(("standard", "activity"), [("attempt12", "sco1"), ("attempt2004", "a")])
+def test_suspend_data_is_kept_apart_from_the_cmi_document(request, standard, activity):
+    """Out of the document, a bookmark does not write it again; "" is kept apart from never set
+    (SCORM 2004 answers 403 for the latter)."""
+    attempt = request.getfixturevalue(standard)
+    location = "cmi.core.lesson_location" if standard == "attempt12" else "cmi.location"
+
+    def row() -> ActivityState:
+        return ActivityState.objects.get(attempt=attempt, activity=activity)
+
+    commit(attempt, 1, {location: "p1"}, activity=activity)
+    assert row().suspend_data is None
+    assert "cmi.suspend_data" not in stored(attempt, activity)
+    commit(attempt, 2, {"cmi.suspend_data": "s" * 4_000}, activity=activity)
+    commit(attempt, 3, {location: "p3"}, activity=activity)
+    assert (row().suspend_data, row().cmi) == ("s" * 4_000, {location: "p3"})
+    assert stored(attempt, activity) == {location: "p3", "cmi.suspend_data": "s" * 4_000}
+    commit(attempt, 4, {"cmi.suspend_data": ""}, activity=activity)
+    assert stored(attempt, activity)["cmi.suspend_data"] == ""
 
 
 def test_a_commit_queries_little_and_sends_only_its_changes(

@@ -76,11 +76,68 @@ def _compression(table: str, column: str) -> str:
 def test_the_run_times_big_values_are_compressed_with_lz4_on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("TOAST compression: PostgreSQL's")
-    columns = [("playback_activitystate", "cmi"), ("playback_attemptruntime", "sequencing")]
-    assert [_compression(*column) for column in columns] == ["l", "l"]  # lz4
+    columns = [
+        ("playback_activitystate", "cmi"),
+        ("playback_attemptruntime", "sequencing"),
+        ("playback_activitystate", "suspend_data"),
+    ]
+    assert [_compression(*column) for column in columns] == ["l", "l", "l"]  # lz4
     executor = MigrationExecutor(connection)
     executor.migrate([("playback", "0003_local_runtime")])
+    columns.pop()  # gone with its migration
     assert [_compression(*column) for column in columns] == ["p", "p"]  # pglz
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
-    assert [_compression(*column) for column in columns] == ["l", "l"]
+    columns.append(("playback_activitystate", "suspend_data"))
+    assert [_compression(*column) for column in columns] == ["l", "l", "l"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_suspend_data_moves_out_of_the_cmi_document_and_back():
+    executor = MigrationExecutor(connection)
+    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "playback"]
+    before = [*others, ("playback", "0004_run_time_data_compressed_with_lz4")]
+    after = [*others, ("playback", "0005_suspend_data_apart")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    user = apps.get_model("auth", "User").objects.create(username="lea")
+    course = apps.get_model("courses", "Course").objects.create(title="C", slug="c")
+    package = apps.get_model("courses", "Package").objects.create(
+        course=course, version=1, provider="local", sha256="a" * 64, size=1, standard="scorm2004"
+    )
+    learner = apps.get_model("enrollments", "Learner").objects.create(user=user)
+    enrollment = apps.get_model("enrollments", "Enrollment").objects.create(
+        learner=learner, course=course
+    )
+    attempt = apps.get_model("enrollments", "Attempt").objects.create(
+        id=uuid.uuid4(), enrollment=enrollment, package=package, number=1, provider="local"
+    )
+    documents = {
+        "saved": {"cmi.location": "p2", "cmi.suspend_data": "s" * 64_000},
+        "emptied": {"cmi.suspend_data": ""},
+        "never": {"cmi.location": "p1"},
+    }
+    for activity, cmi in documents.items():
+        apps.get_model("playback", "ActivityState").objects.create(
+            attempt=attempt, activity=activity, cmi=cmi
+        )
+
+    executor.loader.build_graph()
+    executor.migrate(after)
+    rows = apps_rows = (
+        executor.loader.project_state(after)
+        .apps.get_model("playback", "ActivityState")
+        .objects.order_by("activity")
+    )
+    assert [(r.activity, r.cmi, r.suspend_data) for r in apps_rows] == [
+        ("emptied", {}, ""),
+        ("never", {"cmi.location": "p1"}, None),
+        ("saved", {"cmi.location": "p2"}, "s" * 64_000),
+    ]
+
+    executor.loader.build_graph()
+    executor.migrate(before)
+    rows = executor.loader.project_state(before).apps.get_model("playback", "ActivityState")
+    assert {r.activity: r.cmi for r in rows.objects.all()} == documents
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
