@@ -15,15 +15,12 @@ AFTER = [
 ]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_attempt_cmi_becomes_one_row_per_activity():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def _attempt(apps, standard: str, **fields) -> uuid.UUID:
+    """An attempt of a local package, in the models as they were (``apps``)."""
     user = apps.get_model("auth", "User").objects.create(username="lea")
     course = apps.get_model("courses", "Course").objects.create(title="C", slug="c")
     package = apps.get_model("courses", "Package").objects.create(
-        course=course, version=1, provider="local", sha256="a" * 64, size=1, standard="scorm12"
+        course=course, version=1, provider="local", sha256="a" * 64, size=1, standard=standard
     )
     learner = apps.get_model("enrollments", "Learner").objects.create(user=user)
     enrollment = apps.get_model("enrollments", "Enrollment").objects.create(
@@ -31,11 +28,19 @@ def test_attempt_cmi_becomes_one_row_per_activity():
     )
     attempt_id = uuid.uuid4()
     apps.get_model("enrollments", "Attempt").objects.create(
-        id=attempt_id,
-        enrollment=enrollment,
-        package=package,
-        number=1,
-        provider="local",
+        id=attempt_id, enrollment=enrollment, package=package, number=1, provider="local", **fields
+    )
+    return attempt_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attempt_cmi_becomes_one_row_per_activity():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    apps = executor.loader.project_state(BEFORE).apps
+    attempt_id = _attempt(
+        apps,
+        "scorm12",
         cmi={
             "scos": {
                 "sco1": {"cmi.core.lesson_status": "passed"},
@@ -100,18 +105,7 @@ def test_suspend_data_moves_out_of_the_cmi_document_and_back():
     after = [*others, ("playback", "0005_suspend_data_apart")]
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
-    user = apps.get_model("auth", "User").objects.create(username="lea")
-    course = apps.get_model("courses", "Course").objects.create(title="C", slug="c")
-    package = apps.get_model("courses", "Package").objects.create(
-        course=course, version=1, provider="local", sha256="a" * 64, size=1, standard="scorm2004"
-    )
-    learner = apps.get_model("enrollments", "Learner").objects.create(user=user)
-    enrollment = apps.get_model("enrollments", "Enrollment").objects.create(
-        learner=learner, course=course
-    )
-    attempt = apps.get_model("enrollments", "Attempt").objects.create(
-        id=uuid.uuid4(), enrollment=enrollment, package=package, number=1, provider="local"
-    )
+    attempt_id = _attempt(apps, "scorm2004")
     documents = {
         "saved": {"cmi.location": "p2", "cmi.suspend_data": "s" * 64_000},
         "emptied": {"cmi.suspend_data": ""},
@@ -119,7 +113,7 @@ def test_suspend_data_moves_out_of_the_cmi_document_and_back():
     }
     for activity, cmi in documents.items():
         apps.get_model("playback", "ActivityState").objects.create(
-            attempt=attempt, activity=activity, cmi=cmi
+            attempt_id=attempt_id, activity=activity, cmi=cmi
         )
 
     executor.loader.build_graph()
