@@ -6,4 +6,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import checks, prepared_statements, signin_lockouts  # noqa: F401 (registers checks and receivers)
+        # Imported for what they register: checks and signal receivers.
+        from . import checks, prepared_statements, signin_lockouts  # noqa: F401

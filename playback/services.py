@@ -164,6 +164,14 @@ def _session_times(
     return before, session
 
 
+def _split_off_suspend_data(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A commit's changes as (those to the CMI document, those to the row's own columns): the
+    suspend data has a column of its own (see :class:`~playback.models.ActivityState`)."""
+    document = dict(changes)
+    columns = {"suspend_data": document.pop(SUSPEND_DATA)} if SUSPEND_DATA in document else {}
+    return document, columns
+
+
 def _activity_read_and_write(
     attempt: Attempt, *, scorm12: bool, launch: int, commit: Commit
 ) -> ActivityState:
@@ -184,9 +192,9 @@ def _activity_read_and_write(
     if new_session:  # the previous session's reported time goes with it
         state.cmi.pop(session_time_element(scorm12=scorm12), None)
         state.session_launch, state.session_delivery = launch, commit.delivery
-    changes = dict(commit.changes)
-    if SUSPEND_DATA in changes:
-        state.suspend_data = changes.pop(SUSPEND_DATA)
+    changes, columns = _split_off_suspend_data(commit.changes)
+    for name, value in columns.items():
+        setattr(state, name, value)
     state.cmi = {**state.cmi, **changes}
     state.save()
     return state
@@ -204,10 +212,7 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> fl
         commit=commit,
         scorm12=False,
     )
-    written: dict[str, Any] = {}
-    changes = dict(commit.changes)
-    if SUSPEND_DATA in changes:
-        written["suspend_data"] = changes.pop(SUSPEND_DATA)
+    changes, written = _split_off_suspend_data(commit.changes)
     cmi: Any = None
     if new_session:  # the previous session's reported time goes with it
         cmi = _Without(F("cmi"), Value(session_time_element(scorm12=False)))
