@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import threading
 import uuid
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 VERSION_SECONDS = 24 * 60 * 60
+_bumped = threading.local()
 _DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 
 
@@ -90,5 +92,35 @@ def versioned_put(name: str, version: str | None, value: Any, *, seconds: int) -
 def versioned_bump(name: str) -> None:
     """What ``name`` was computed from changes: no value stored before is valid any more,
     once the change is committed (a reader that read the old data meanwhile stored it under
-    the old version, which the commit replaces)."""
-    transaction.on_commit(lambda: _set(_keys(name)[0], uuid.uuid4().hex, VERSION_SECONDS))
+    the old version, which the commit replaces). The versions a transaction replaces are
+    written together, in one round trip, when it commits."""
+    _pending().add(name)
+    transaction.on_commit(_write_pending)
+
+
+def _pending() -> set[str]:
+    """The names whose new versions this thread has still to write (its transactions are
+    its own connection's)."""
+    if not hasattr(_bumped, "names"):
+        _bumped.names = set()
+    return _bumped.names
+
+
+def _write_pending() -> None:
+    """Write a new version of every pending name: the first hook of a transaction writes them
+    all, the others find none left. A name bumped in a transaction that was rolled back stays
+    pending and is written with the next commit's: a version replaced for nothing costs its
+    readers one computation, never a stale value."""
+    names = _pending()
+    if not names:
+        return
+    versions = {_keys(name)[0]: uuid.uuid4().hex for name in names}
+    names.clear()
+    client = _redis()
+    if client is None:
+        cache.set_many(versions, timeout=VERSION_SECONDS)
+        return
+    with client.pipeline(transaction=False) as pipeline:
+        for key, version in versions.items():
+            pipeline.set(key, version.encode(), ex=VERSION_SECONDS)
+        pipeline.execute()

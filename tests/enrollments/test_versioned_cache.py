@@ -1,0 +1,89 @@
+"""Cached values and their versions: a transaction's bumps are written when it commits, all
+in one round trip."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from enrollments import versioned_cache
+from enrollments.versioned_cache import versioned_bump, versioned_get, versioned_put
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def kept():
+    """Two values kept under their current versions."""
+    cache.clear()
+    for name in ("a", "b"):
+        assert versioned_put(name, None, f"value of {name}", seconds=60)
+    yield {name: versioned_get(name)[0] for name in ("a", "b")}
+    cache.clear()
+
+
+def test_a_transactions_bumps_are_written_together_when_it_commits(
+    kept, monkeypatch, django_capture_on_commit_callbacks
+):
+    writes = []
+    set_many = cache.set_many
+    monkeypatch.setattr(cache, "set_many", lambda *a, **k: writes.append(a) or set_many(*a, **k))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        versioned_bump("a")
+        versioned_bump("b")
+        versioned_bump("a")
+        assert versioned_get("a") == (kept["a"], "value of a")  # not before the commit
+    assert len(writes) == 1  # one round trip for both
+    for name in ("a", "b"):
+        version, value = versioned_get(name)
+        assert version != kept[name]
+        assert value is None
+
+
+def test_a_bump_rolled_back_is_written_with_the_next_commit(
+    kept, django_capture_on_commit_callbacks
+):
+    """Replaced for nothing, never left stale: its readers compute once more."""
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            versioned_bump("a")
+            transaction.set_rollback(True)
+        assert versioned_get("a") == (kept["a"], "value of a")
+        with transaction.atomic():
+            versioned_bump("b")
+    assert versioned_get("a")[1] is None
+    assert versioned_get("b")[1] is None
+    assert not versioned_cache._pending()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set LMS_TEST_REDIS_URL to test on Redis")
+def test_on_redis_the_bumps_are_one_pipeline(settings, django_capture_on_commit_callbacks):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    client = versioned_cache._redis()
+    names = [f"test-{uuid.uuid4().hex}" for _ in range(2)]
+    for name in names:
+        assert versioned_put(name, None, name, seconds=60)
+    before = {name: versioned_get(name)[0] for name in names}
+    sent = []
+    pipeline = client.pipeline
+    client.pipeline = lambda **options: sent.append(options) or pipeline(**options)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            for name in names:
+                versioned_bump(name)
+    finally:
+        del client.pipeline
+    assert len(sent) == 1
+    for name in names:
+        version, value = versioned_get(name)
+        assert version != before[name]
+        assert value is None
+        client.delete(*versioned_cache._keys(name))
