@@ -7,7 +7,7 @@ import os
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 
 from enrollments import versioned_cache
@@ -19,8 +19,10 @@ REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "")
 
 
 @pytest.fixture
-def kept():
-    """Two values kept under their current versions."""
+def kept(settings):
+    """Two values kept under their current versions, in a cache of this process (through the
+    cache API)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     for name in ("a", "b"):
         assert versioned_put(name, None, f"value of {name}", seconds=60)
@@ -32,8 +34,9 @@ def test_a_transactions_bumps_are_written_together_when_it_commits(
     kept, monkeypatch, django_capture_on_commit_callbacks
 ):
     writes = []
-    set_many = cache.set_many
-    monkeypatch.setattr(cache, "set_many", lambda *a, **k: writes.append(a) or set_many(*a, **k))
+    local = caches["default"]  # the instance itself: the proxy would patch whichever is current
+    set_many = local.set_many
+    monkeypatch.setattr(local, "set_many", lambda *a, **k: writes.append(a) or set_many(*a, **k))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         versioned_bump("a")
         versioned_bump("b")
