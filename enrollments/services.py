@@ -21,6 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.background import broker_configured, run_later
+from core.rows import update_row
 from courses.models import Course, Package
 from providers import ProviderError, get_provider
 from providers.exceptions import LaunchUnavailable
@@ -32,6 +33,7 @@ from .models import Attempt, Enrollment, Learner
 from .panel_cache import panel_changed
 from .read_budget import ReadBudgetExhausted, ReadKind, read_acquire
 from .refs import attempt_ref
+from .result_lock import PACKAGE_REMOTE_ID, enrollment_attempts, enrollment_lock
 from .results import RESULT_FIELDS, result_values
 from .settling import SettleFacts
 
@@ -144,7 +146,7 @@ def attempt_start(*, enrollment: Enrollment, force_new: bool = False) -> Attempt
     one opens again (in review)."""
     # Lock the enrolment so two Play clicks cannot open two attempts (and so its stored result
     # is written by one transaction at a time).
-    locked = _enrollment_lock(enrollment.pk)
+    locked = enrollment_lock(enrollment.pk)
     course = enrollment.course
     attempts = list(enrollment.attempts.order_by("number"))
     open_attempt = next((a for a in reversed(attempts) if a.is_open), None)
@@ -185,7 +187,7 @@ def attempt_launch(*, attempt: Attempt, context: LaunchContext) -> Launch:
     if launch.registered and attempt.registered_at is None:
         changes["registered_at"] = now
     with transaction.atomic():
-        locked = _enrollment_lock(attempt.enrollment_id)
+        locked = enrollment_lock(attempt.enrollment_id)
         Attempt.objects.filter(pk=attempt.pk).update(**changes)
         _enrollment_result_store(locked, _attempt_facts(attempt.enrollment_id))
         panel_changed(attempt_id=attempt.pk)
@@ -200,38 +202,6 @@ def attempt_launch(*, attempt: Attempt, context: LaunchContext) -> Launch:
 #: show it to the minute, and most commits then write nothing to the enrolment's result.
 ACCESS_RESOLUTION = timedelta(minutes=1)
 
-# What the writer reads of each attempt of the enrolment (never the provider's raw result).
-_APPLY_FIELDS = (
-    *AttemptFacts.FIELDS,
-    "score_raw",
-    "score_min",
-    "score_max",
-    "is_open",
-    "remote_updated_at",
-    "remote_revision",
-    "commit_launch",
-    "commit_sequence",
-    "completion_seen_at",
-    "activities_completed",
-    "activities_total",
-    "package__remote_id",
-)
-
-
-_RESULT_COLUMNS = [name.removesuffix("_id") for name in RESULT_FIELDS]
-
-
-def _enrollment_lock(enrollment_id: int) -> Enrollment:
-    """Lock the enrolment row (every writer of its attempts' results takes this lock first, so
-    they never deadlock and its stored result is computed from committed attempts), with
-    what its result needs."""
-    return (
-        Enrollment.objects.select_for_update(of=("self",))
-        .select_related("course", "learner")
-        .only(*_RESULT_COLUMNS, "course__grading_method", "learner__external_id")
-        .get(pk=enrollment_id)
-    )
-
 
 def _attempt_facts(enrollment_id: int) -> list[AttemptFacts]:
     rows = Attempt.objects.filter(enrollment_id=enrollment_id).order_by()
@@ -240,11 +210,11 @@ def _attempt_facts(enrollment_id: int) -> list[AttemptFacts]:
 
 def _enrollment_result_store(enrollment: Enrollment, attempts: list[AttemptFacts]) -> bool:
     """Write the enrolment's result from all its attempts, if it changed (call it in the
-    transaction that holds :func:`_enrollment_lock`)."""
+    transaction that holds :func:`~enrollments.result_lock.enrollment_lock`)."""
     values = result_values(attempts, grading_method=enrollment.course.grading_method)
     changes = {name: value for name, value in values.items() if getattr(enrollment, name) != value}
     if changes:
-        Enrollment.objects.filter(pk=enrollment.pk).update(**changes)
+        update_row(Enrollment, enrollment.pk, changes)
         for name, value in changes.items():
             setattr(enrollment, name, value)
         results.results_changed(course_id=enrollment.course_id)
@@ -256,7 +226,7 @@ def _refusal(
 ) -> ApplyOutcome:
     if progress.learner_id and progress.learner_id != learner_id:
         return ApplyOutcome.FOREIGN
-    if progress.package_remote_id and progress.package_remote_id != current["package__remote_id"]:
+    if progress.package_remote_id and progress.package_remote_id != current[PACKAGE_REMOTE_ID]:
         return ApplyOutcome.FOREIGN
     if order is not None and order <= (current["commit_launch"], current["commit_sequence"]):
         return ApplyOutcome.STALE
@@ -364,12 +334,8 @@ def attempt_apply_progress(
     """
     # No savepoint of its own: a failure here fails the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
-        enrollment = _enrollment_lock(attempt.enrollment_id)
-        rows = list(
-            Attempt.objects.filter(enrollment_id=attempt.enrollment_id)
-            .order_by()
-            .values(*_APPLY_FIELDS)
-        )
+        enrollment = enrollment_lock(attempt.enrollment_id)
+        rows = enrollment_attempts(attempt.enrollment_id)
         current = next(row for row in rows if row["pk"] == attempt.pk)
         outcome = _refusal(current, enrollment.learner.external_id, progress, order)
         if outcome is not ApplyOutcome.APPLIED:
@@ -378,7 +344,7 @@ def attempt_apply_progress(
             return outcome
         now = timezone.now()
         changes = _result_changes(current, progress, order, now)
-        Attempt.objects.filter(pk=attempt.pk).update(**changes, updated_at=now)
+        update_row(Attempt, attempt.pk, {**changes, "updated_at": now})
         current.update(changes)
         facts = [AttemptFacts(**{name: row[name] for name in AttemptFacts.FIELDS}) for row in rows]
         _enrollment_result_store(enrollment, facts)
@@ -599,7 +565,7 @@ def enrollment_result_refresh(*, enrollment_id: int) -> None:
     by staff, or written behind the application's back)."""
     with transaction.atomic():
         try:
-            locked = _enrollment_lock(enrollment_id)
+            locked = enrollment_lock(enrollment_id)
         except Enrollment.DoesNotExist:
             return  # deleted with its enrolment
         _enrollment_result_store(locked, _attempt_facts(enrollment_id))

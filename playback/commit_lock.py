@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Field
-from django.db.models.expressions import Col
 
+from core.rows import fields, instance
 from courses.models import Package
 from enrollments.models import Attempt, Enrollment, Learner
 from enrollments.services import PROGRESS_FIELDS
@@ -79,26 +77,9 @@ def merged_by_database() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _fields(model: type, names: Iterable[str]) -> list[Field]:
-    """The model's fields of these names, in the model's order (as ``Model.from_db`` takes
-    values)."""
-    return [field for field in model._meta.concrete_fields if field.attname in names]
-
-
 @functools.cache
-def _attempt_columns() -> list[Col]:
-    return [field.get_col("a") for field in _fields(Attempt, _ATTEMPT_FIELDS)]
-
-
-def _attempt_from_row(values: list[Any]) -> Attempt:
-    """The attempt, its columns converted as the ORM converts them (SQLite gives text for
-    dates and UUIDs)."""
-    for index, column in enumerate(_attempt_columns()):
-        converters = connection.ops.get_db_converters(column)
-        for convert in converters + column.get_db_converters(connection):
-            values[index] = convert(values[index], column, connection)
-    names = [column.target.attname for column in _attempt_columns()]
-    return Attempt.from_db(connection.alias, names, values)
+def _attempt_names() -> list[str]:
+    return [field.attname for field in fields(Attempt, _ATTEMPT_FIELDS)]
 
 
 @functools.cache
@@ -109,9 +90,9 @@ def _statement(vendor: str) -> str:
         model: quote(model._meta.db_table)
         for model in (AttemptRuntime, Attempt, Package, Enrollment, Learner, ActivityState)
     }
-    attempt = ", ".join(f"a.{quote(f.column)}" for f in _fields(Attempt, _ATTEMPT_FIELDS))
+    attempt = ", ".join(f"a.{quote(f.column)}" for f in fields(Attempt, _ATTEMPT_FIELDS))
     runtime = ", ".join(  # its key is the attempt's
-        f"r.{quote(f.column)}" for f in _fields(AttemptRuntime, _RUNTIME_FIELDS[1:])
+        f"r.{quote(f.column)}" for f in fields(AttemptRuntime, _RUNTIME_FIELDS[1:])
     )
     lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
     # No input in the text (the models' names; values are parameters). read_current: see
@@ -145,8 +126,9 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    count = len(_attempt_columns())
-    attempt = _attempt_from_row(list(row[:count]))
+    names = _attempt_names()
+    count = len(names)
+    attempt = instance(Attempt, names, row[:count])
     rest = row[count:]
     runtime_values, rest = rest[: len(_RUNTIME_FIELDS) - 1], rest[len(_RUNTIME_FIELDS) - 1 :]
     runtime = AttemptRuntime.from_db(

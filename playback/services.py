@@ -7,16 +7,18 @@ the one writer of attempt results, in the same transaction as the run-time data 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Func, JSONField, Sum, Value
+from django.db import connection, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
+from core.rows import update_row
 from courses.models import Package
 from courses.refs import package_ref
 from enrollments.models import Attempt
@@ -53,6 +55,9 @@ from .models import SUSPEND_DATA, ActivityState, AttemptRuntime, Dispatch, Learn
 from .selectors import PackagePlay, package_play
 
 logger = logging.getLogger(__name__)
+
+
+_ACTIVITY_FIELDS = {field.attname: field for field in ActivityState._meta.concrete_fields}
 
 
 class StaleCommit(Exception):
@@ -133,22 +138,22 @@ def _store_globals(learner_id: int, play: PackagePlay, commit: Commit) -> None:
             row.save(update_fields=["value", "updated_at"])
 
 
-class _Merged(Func):
-    """A JSON object with the keys of another set over its own (PostgreSQL's ``jsonb ||``): the
-    commit's changes are merged into the stored CMI by the database, which neither sends the
-    document to the app nor takes it back."""
-
-    template = "(%(expressions)s)"
-    arg_joiner = " || "
-    output_field = JSONField()
-
-
-class _Without(Func):
-    """A JSON object without one key (PostgreSQL's ``jsonb - text``)."""
-
-    template = "(%(expressions)s)"
-    arg_joiner = " - "
-    output_field = JSONField()
+@functools.cache
+def _activity_update(*, drop: bool, merge: bool, columns: tuple[str, ...]) -> str:
+    """PostgreSQL: the activity row's UPDATE of this shape (see :func:`_activity_write`): the
+    session time reported before dropped from the stored CMI (``jsonb - text``), the changes
+    merged into it (``jsonb ||``), the row's own columns set; its key last."""
+    quote = connection.ops.quote_name
+    cmi = quote("cmi")
+    if drop:
+        cmi = f"({cmi} - %s)"
+    if merge:
+        cmi = f"({cmi} || %s)"
+    written = [f"{quote('cmi')} = {cmi}"] if drop or merge else []
+    written += [f"{quote(_ACTIVITY_FIELDS[name].column)} = %s" for name in columns]
+    table, key = quote(ActivityState._meta.db_table), quote(ActivityState._meta.pk.column)
+    # The models' names only: every value is a parameter.
+    return f"UPDATE {table} SET {', '.join(written)} WHERE {key} = %s"  # noqa: S608
 
 
 def _session_times(
@@ -203,7 +208,8 @@ def _activity_read_and_write(
 def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> float:
     """SCORM 2004 on PostgreSQL: :func:`_activity_read_and_write` in one UPDATE of the row
     read with the attempt, the changes merged into the CMI by the database (the stored
-    document neither read nor sent back). Returns the activity's seconds."""
+    document neither read nor sent back; its statement made once per shape, as
+    :mod:`core.rows` does). Returns the activity's seconds."""
     new_session = (stored.launch, stored.delivery) != (launch, commit.delivery)
     before, session = _session_times(
         stored.seconds_before,
@@ -213,21 +219,22 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> fl
         scorm12=False,
     )
     changes, written = _split_off_suspend_data(commit.changes)
-    cmi: Any = None
-    if new_session:  # the previous session's reported time goes with it
-        cmi = _Without(F("cmi"), Value(session_time_element(scorm12=False)))
+    written |= {
+        "seconds_before": before,
+        "seconds_session": session,
+        "session_launch": launch,
+        "session_delivery": commit.delivery,
+        "updated_at": timezone.now(),
+    }
+    params: list[Any] = [session_time_element(scorm12=False)] if new_session else []
     if changes:
-        cmi = _Merged(cmi or F("cmi"), Value(changes, output_field=JSONField()))
-    if cmi is not None:
-        written["cmi"] = cmi
-    ActivityState.objects.filter(pk=stored.state_id).update(
-        **written,
-        seconds_before=before,
-        seconds_session=session,
-        session_launch=launch,
-        session_delivery=commit.delivery,
-        updated_at=timezone.now(),
-    )
+        params.append(_ACTIVITY_FIELDS["cmi"].get_db_prep_save(changes, connection))
+    params += [
+        _ACTIVITY_FIELDS[name].get_db_prep_save(v, connection) for name, v in written.items()
+    ]
+    sql = _activity_update(drop=new_session, merge=bool(changes), columns=tuple(written))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, stored.state_id])
     return before + session
 
 
@@ -300,7 +307,7 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
             written["closed_launch"] = claims.launch
         elif attempt.is_open and runtime.closed_launch is not None:  # suspended: open again
             written["closed_launch"] = None
-        AttemptRuntime.objects.filter(pk=runtime.pk).update(**written, updated_at=timezone.now())
+        update_row(AttemptRuntime, runtime.pk, {**written, "updated_at": timezone.now()})
         _store_globals(locked.learner_id, play, commit)
     return outcome
 
