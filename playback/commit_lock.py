@@ -4,7 +4,9 @@ The commit is the run-time's hottest path (issue 13). Through the ORM this one r
 run-time row locked; the attempt, its package, its learner and the activity's row joined; a
 subquery) cost about 1.5 ms of Python to compile on every commit, more than the database takes
 to run it, so it is written here once (its tables and long column lists taken from the
-models). The rest of the commit stays with the ORM.
+models; the row converted by :mod:`core.rows`). The commit's writes are one-row statements
+made once too (:func:`core.rows.update_row`, and the activity's in
+:func:`playback.services._activity_write`).
 """
 
 from __future__ import annotations
