@@ -226,11 +226,14 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> fl
         "session_delivery": commit.delivery,
         "updated_at": timezone.now(),
     }
-    params: list[Any] = [session_time_element(scorm12=False)] if new_session else []
+    params: list[Any] = []
+    if new_session:  # the previous session's reported time goes with it
+        params.append(session_time_element(scorm12=False))
     if changes:
         params.append(_ACTIVITY_FIELDS["cmi"].get_db_prep_save(changes, connection))
     params += [
-        _ACTIVITY_FIELDS[name].get_db_prep_save(v, connection) for name, v in written.items()
+        _ACTIVITY_FIELDS[name].get_db_prep_save(value, connection)
+        for name, value in written.items()
     ]
     sql = _activity_update(drop=new_session, merge=bool(changes), columns=tuple(written))
     with connection.cursor() as cursor:
