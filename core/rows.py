@@ -31,7 +31,10 @@ def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> str:
 
 def update_row(model: type[Model], pk: Any, values: Mapping[str, Any]) -> int:
     """``model.objects.filter(pk=pk).update(**values)`` (no signal, no ``auto_now``, as there),
-    its statement made once per set of fields. Returns the number of rows updated (0 or 1)."""
+    its statement made once per set of fields. Returns the number of rows updated (0 or 1; 0
+    when there is nothing to write)."""
+    if not values:
+        return 0
     meta = model._meta
     params = []
     for name, value in values.items():

@@ -50,6 +50,12 @@ def test_update_row_of_a_missing_row_updates_nothing():
     assert update_row(AttemptRuntime, uuid.uuid4(), {"commit_sequence": 1}) == 0
 
 
+def test_update_row_with_nothing_to_write_sends_nothing(django_assert_num_queries):
+    attempt = AttemptFactory()
+    with django_assert_num_queries(0):
+        assert update_row(Attempt, attempt.pk, {}) == 0
+
+
 def test_update_row_refuses_what_is_not_a_plain_value():
     attempt = AttemptFactory()
     with pytest.raises(TypeError, match="plain values"):
