@@ -8,10 +8,13 @@ the player before issue 12/13, which sent the whole CMI and the learner's sessio
 view and the two commits interleaved in rounds; the figure is the median of the rounds' medians.
 The queries of each are counted in-process (Django's test client) before the server starts.
 
-On PostgreSQL a third figure, for information, tells how much of a result-changing commit is
-the database's own: the statements one such commit ran (captured in-process, values inlined),
-replayed from psycopg in one transaction, each prepared, nothing in Python between them, on an
-attempt of their own; timed in the same rounds as the no-op view.
+On PostgreSQL two more figures, for information, bound a result-changing commit from below:
+the statements one such commit ran (captured in-process, values inlined), replayed from psycopg
+in one transaction, each prepared, nothing in Python between them, on an attempt of their own;
+and the same 64 KB body sent with a forged launch token, refused with a 401 once read, parsed
+and its token checked (the request's way through gunicorn and the middleware, no query). Their
+sum is what such a commit costs before any Python of its own. Timed in the same rounds as the
+no-op view.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ NOOP, SCORED, SUSPEND, BOOKMARK = (
     "bookmark only",
 )
 REPLAYED = "result changed: its statements alone"
+REFUSED = "the same 64 KB refused at its token"
 LEGACY = os.environ.get("BENCH_COMMIT_FORMAT") == "legacy"  # see fixtures
 
 
@@ -145,12 +149,25 @@ def commit(options: Options) -> list[Figure]:
 
                 return send
 
+            forged = json.dumps({**_scored(scored.token, fixtures.ACTIVITY, 1), "token": "x"})
+            refused = request_bytes(
+                "POST",
+                COMMIT_PATH,
+                host=host,
+                headers={"Origin": origin, "Content-Type": "text/plain;charset=UTF-8"},
+                body=forged.encode(),
+            )
+
+            def refuse() -> tuple[int, float]:
+                status, ms = timed(server.port, refused)
+                return (200 if status == 401 else status), ms  # refused, as it must be
+
             senders = {
                 NOOP: lambda: timed(server.port, noop),
                 SCORED: committer(SCORED),
                 SUSPEND: committer(SUSPEND),
                 BOOKMARK: committer(BOOKMARK),
-                **({REPLAYED: replay} if postgresql else {}),
+                **({REPLAYED: replay, REFUSED: refuse} if postgresql else {}),
             }
             interleaved(senders, rounds=1, per_round=5)  # every worker warm
             found, failed = interleaved(senders, rounds=rounds, per_round=per_round)
@@ -183,6 +200,7 @@ def commit(options: Options) -> list[Figure]:
         )
     if postgresql:
         median = rounds_median(found[REPLAYED])
+        refused_ms = rounds_median(found[REFUSED])
         figures.append(
             Figure(
                 path=f"run-time commit, 64 KB of CMI, {REPLAYED}",
@@ -193,6 +211,21 @@ def commit(options: Options) -> list[Figure]:
                     "prepared, nothing in Python between them: what PostgreSQL alone takes"
                 ),
                 goal="none (information: the database's part of the commit)",
+                ok=None,
+            )
+        )
+        floor = median + refused_ms
+        figures.append(
+            Figure(
+                path=f"run-time commit, 64 KB of CMI, {REFUSED}",
+                value=f"{ratio(refused_ms, noop_ms):.2f}x the no-op's median latency",
+                detail=(
+                    f"{refused_ms:.2f} vs {noop_ms:.1f} ms ({failed[REFUSED]} not 401): the "
+                    "request read, parsed and its token checked, no query. With the statements "
+                    f"alone, a result-changing commit's floor: {floor:.2f} ms, "
+                    f"{ratio(floor, noop_ms):.2f}x the no-op before any Python of its own"
+                ),
+                goal="none (information: the request's part of the commit)",
                 ok=None,
             )
         )
