@@ -53,6 +53,14 @@ def fields(model: type[Model], names: Iterable[str]) -> list[Field]:
     return [field for field in model._meta.concrete_fields if {field.name, field.attname} & wanted]
 
 
+def select_list(model: type[Model], names: Iterable[str], alias: str) -> tuple[str, list[str]]:
+    """The columns of ``model``'s fields ``names`` for a SELECT, qualified by ``alias``, in the
+    model's order; and their attribute names in that order (what :func:`instance` takes)."""
+    chosen = fields(model, names)
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in chosen), [f.attname for f in chosen]
+
+
 @functools.cache
 def _converters(model: type[Model], names: tuple[str, ...], vendor: str) -> list[tuple]:
     found = []

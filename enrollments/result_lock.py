@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connection
 
-from core.rows import converted, fields, instance
+from core.rows import converted, instance, select_list
 from courses.models import Course, Package
 
 from .grading import AttemptFacts
@@ -43,15 +43,10 @@ APPLY_FIELDS = (
 PACKAGE_REMOTE_ID = "package__remote_id"
 
 
-def _names(model: type, wanted: Any) -> list[str]:
-    return [field.attname for field in fields(model, wanted)]
-
-
 @functools.cache
 def _lock_statement(vendor: str) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
-    names = _names(Enrollment, {"id", "course_id", "learner_id", *RESULT_FIELDS})
-    columns = ", ".join(f"e.{quote(Enrollment._meta.get_field(name).column)}" for name in names)
+    columns, names = select_list(Enrollment, {"id", "course_id", "learner_id", *RESULT_FIELDS}, "e")
     lock = " FOR UPDATE OF e" if connection.features.has_select_for_update_of else ""
     sql = (  # the models' names only: the key is a parameter
         f"SELECT {columns}, c.grading_method, l.external_id"  # noqa: S608
@@ -89,8 +84,8 @@ def enrollment_lock(enrollment_id: int) -> Enrollment:
 @functools.cache
 def _attempts_statement(vendor: str) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
-    names = _names(Attempt, {"id" if name == "pk" else name for name in APPLY_FIELDS})
-    columns = ", ".join(f"a.{quote(Attempt._meta.get_field(name).column)}" for name in names)
+    wanted = {"id" if name == "pk" else name for name in APPLY_FIELDS}
+    columns, names = select_list(Attempt, wanted, "a")
     sql = (  # the models' names only: the key is a parameter
         f"SELECT {columns}, p.remote_id"  # noqa: S608
         f" FROM {quote(Attempt._meta.db_table)} a"

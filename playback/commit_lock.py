@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from core.rows import fields, instance
+from core.rows import instance, select_list
 from courses.models import Package
 from enrollments.models import Attempt, Enrollment, Learner
 from enrollments.services import PROGRESS_FIELDS
@@ -81,7 +81,7 @@ def merged_by_database() -> bool:
 
 @functools.cache
 def _attempt_names() -> list[str]:
-    return [field.attname for field in fields(Attempt, _ATTEMPT_FIELDS)]
+    return select_list(Attempt, _ATTEMPT_FIELDS, "a")[1]
 
 
 @functools.cache
@@ -92,10 +92,8 @@ def _statement(vendor: str) -> str:
         model: quote(model._meta.db_table)
         for model in (AttemptRuntime, Attempt, Package, Enrollment, Learner, ActivityState)
     }
-    attempt = ", ".join(f"a.{quote(f.column)}" for f in fields(Attempt, _ATTEMPT_FIELDS))
-    runtime = ", ".join(  # its key is the attempt's
-        f"r.{quote(f.column)}" for f in fields(AttemptRuntime, _RUNTIME_FIELDS[1:])
-    )
+    attempt, _ = select_list(Attempt, _ATTEMPT_FIELDS, "a")
+    runtime, _ = select_list(AttemptRuntime, _RUNTIME_FIELDS[1:], "r")  # its key: the attempt's
     lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
     # No input in the text (the models' names; values are parameters). read_current: see
     # commit_lock.
