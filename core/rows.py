@@ -8,16 +8,24 @@ per model and set of columns, from the models' own tables and columns; values ar
 and rows read are converted, by the fields themselves, as the ORM does.
 
 Plain values only: an expression (``F()``, a function) goes through the ORM.
+
+Within :func:`batched_writes` these writes wait and go to the database together, as one
+statement on PostgreSQL: each statement is a round trip, and the commit's four one-row UPDATEs
+were four of its nine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
+
+_batch = threading.local()  # .writes: the writes waiting, or None outside a batch
 
 
 @functools.cache
@@ -29,12 +37,12 @@ def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> str:
     return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
 
 
-def update_row(model: type[Model], pk: Any, values: Mapping[str, Any]) -> int:
-    """``model.objects.filter(pk=pk).update(**values)`` (no signal, no ``auto_now``, as there),
-    its statement made once per set of fields. Returns the number of rows updated (0 or 1; 0
-    when there is nothing to write)."""
+def update_row(model: type[Model], pk: Any, values: Mapping[str, Any]) -> None:
+    """``model.objects.filter(pk=pk).update(**values)`` (no signal, no ``auto_now``, as there;
+    a missing row is not an error), its statement made once per set of fields; sent with the
+    batch within :func:`batched_writes`."""
     if not values:
-        return 0
+        return
     meta = model._meta
     params = []
     for name, value in values.items():
@@ -42,9 +50,62 @@ def update_row(model: type[Model], pk: Any, values: Mapping[str, Any]) -> int:
             raise TypeError(f"update_row takes plain values; {name} is {type(value).__name__}.")
         params.append(meta.get_field(name).get_db_prep_save(value, connection=connection))
     params.append(meta.pk.get_db_prep_value(pk, connection))
+    write_row(
+        (meta.db_table, params[-1]), _update_sql(model, tuple(values), connection.vendor), params
+    )
+
+
+def write_row(row: tuple[str, Any], sql: str, params: Sequence[Any]) -> None:
+    """Run ``sql``, a write of the one ``row`` (its table and key) with no result: now, or
+    with the batch within :func:`batched_writes`."""
+    writes = getattr(_batch, "writes", None)
+    if writes is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    if any(pending == row for pending, _, _ in writes):
+        _send()  # one statement sees its rows as it began: a row's writes go one at a time
+    writes.append((row, sql, list(params)))
+
+
+@contextlib.contextmanager
+def batched_writes() -> Iterator[None]:
+    """Within the block, :func:`write_row` and :func:`update_row` wait, and go to the
+    database together (one statement on PostgreSQL: the UPDATEs as data-modifying ``WITH``
+    clauses of the last) before any other statement and at the block's end. Every statement
+    therefore sees them, as it would have unbatched; their errors are raised then. A block
+    that raises drops them (its transaction is rolled back). Use it within a transaction."""
+    if getattr(_batch, "writes", None) is not None:  # within another: that one sends
+        yield
+        return
+    _batch.writes = []
+    try:
+        with connection.execute_wrapper(_send_first):
+            yield
+            _send()
+    finally:
+        _batch.writes = None
+
+
+def _send_first(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+    _send()
+    return execute(sql, params, many, context)
+
+
+def _send() -> None:
+    if not _batch.writes:
+        return
+    writes = list(_batch.writes)
+    _batch.writes.clear()  # before executing: the statement below comes through _send_first
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, tuple(values), connection.vendor), params)
-        return cursor.rowcount
+        if connection.vendor != "postgresql":  # one statement per execute; and no round trip
+            for _, sql, params in writes:
+                cursor.execute(sql, params)
+            return
+        *first, last = writes
+        clauses = [f"w{index} AS ({sql})" for index, (_, sql, _) in enumerate(first)]
+        sql = f"WITH {', '.join(clauses)} {last[1]}" if clauses else last[1]
+        cursor.execute(sql, [value for _, _, params in writes for value in params])
 
 
 def fields(model: type[Model], names: Iterable[str]) -> list[Field]:

@@ -43,10 +43,15 @@ APPLY_FIELDS = (
 PACKAGE_REMOTE_ID = "package__remote_id"
 
 
+#: The enrolment's columns its lock reads (with its course's grading method and its learner's
+#: external id).
+LOCK_FIELDS = frozenset({"id", "course_id", "learner_id", *RESULT_FIELDS})
+
+
 @functools.cache
 def _lock_statement(vendor: str) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
-    columns, names = select_list(Enrollment, {"id", "course_id", "learner_id", *RESULT_FIELDS}, "e")
+    columns, names = select_list(Enrollment, LOCK_FIELDS, "e")
     lock = " FOR UPDATE OF e" if connection.features.has_select_for_update_of else ""
     sql = (  # the models' names only: the key is a parameter
         f"SELECT {columns}, c.grading_method, l.external_id"  # noqa: S608
@@ -71,6 +76,15 @@ def enrollment_lock(enrollment_id: int) -> Enrollment:
     if row is None:
         raise Enrollment.DoesNotExist(f"No enrolment {enrollment_id}.")
     *values, grading_method, external_id = row
+    return locked_enrollment(names, values, grading_method, external_id)
+
+
+def locked_enrollment(
+    names: list[str], values: list[Any], grading_method: str, external_id: str
+) -> Enrollment:
+    """The enrolment as :func:`enrollment_lock` gives it, from its :data:`LOCK_FIELDS` (their
+    attribute names and values), its course's grading method and its learner's external id,
+    read by a statement that locked its row."""
     enrollment = instance(Enrollment, names, values)
     enrollment.course = instance(
         Course, ["id", "grading_method"], [enrollment.course_id, grading_method]

@@ -323,10 +323,13 @@ def attempt_apply_progress(
     progress: Progress,
     source: str,
     order: tuple[int, int] | None = None,
+    enrollment: Enrollment | None = None,
 ) -> ApplyOutcome:
     """Store a normalised result on the attempt: the one writer of results, whatever their
     source (a local commit, a notification, a refresh). The enrolment's stored result is
-    written in the same transaction.
+    written in the same transaction. ``enrollment``: the attempt's, as
+    :func:`~enrollments.result_lock.enrollment_lock` gives it, when the caller's transaction
+    already holds that lock (the local commit takes it with its own); locked here otherwise.
 
     A result about another learner or package is never stored; one older than what is stored
     (by the local player's ``order``, the provider's revision or its ``updated_at``) changes
@@ -334,7 +337,8 @@ def attempt_apply_progress(
     """
     # No savepoint of its own: a failure here fails the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
-        enrollment = enrollment_lock(attempt.enrollment_id)
+        if enrollment is None:
+            enrollment = enrollment_lock(attempt.enrollment_id)
         rows = enrollment_attempts(attempt.enrollment_id)
         current = next(row for row in rows if row["pk"] == attempt.pk)
         outcome = _refusal(current, enrollment.learner.external_id, progress, order)

@@ -1,12 +1,12 @@
-"""What a run-time commit reads under its lock, in one hand-written statement.
+"""What a run-time commit reads under its locks, in one hand-written statement.
 
 The commit is the run-time's hottest path (issue 13). Through the ORM this one read (the
-run-time row locked; the attempt, its package, its learner and the activity's row joined; a
-subquery) cost about 1.5 ms of Python to compile on every commit, more than the database takes
-to run it, so it is written here once (its tables and long column lists taken from the
-models; the row converted by :mod:`core.rows`). The commit's writes are one-row statements
-made once too (:func:`core.rows.update_row`, and the activity's in
-:func:`playback.services._activity_write`).
+run-time row and the enrolment's locked; the attempt, its package, its learner and the
+activity's row joined; a subquery) cost about 1.5 ms of Python to compile on every commit, more
+than the database takes to run it, so it is written here once (its tables and long column lists
+taken from the models; the row converted by :mod:`core.rows`). The commit's writes are one-row
+statements made once too (:func:`core.rows.update_row`, and the activity's in
+:func:`playback.services._activity_write`), sent together.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from core.rows import instance, select_list
-from courses.models import Package
+from courses.models import Course, Package
 from enrollments.models import Attempt, Enrollment, Learner
+from enrollments.result_lock import LOCK_FIELDS, locked_enrollment
 from enrollments.services import PROGRESS_FIELDS
 from providers.local.tokens import LaunchClaims
 
@@ -61,6 +62,9 @@ class LockedAttempt:
 
     runtime: AttemptRuntime
     attempt: Attempt
+    #: Its row locked too, as :func:`enrollments.result_lock.enrollment_lock` reads it: the
+    #: result writer's lock, taken with the run-time row's in the same round trip.
+    enrollment: Enrollment
     package_sha256: str
     learner_id: int
     #: The activity's, where the database merges the CMI (elsewhere the commit reads the
@@ -80,8 +84,11 @@ def merged_by_database() -> bool:
 
 
 @functools.cache
-def _attempt_names() -> list[str]:
-    return select_list(Attempt, _ATTEMPT_FIELDS, "a")[1]
+def _names() -> tuple[list[str], list[str]]:
+    """The attempt's and the enrolment's attribute names, in the statement's order."""
+    return select_list(Attempt, _ATTEMPT_FIELDS, "a")[1], select_list(Enrollment, LOCK_FIELDS, "e")[
+        1
+    ]
 
 
 @functools.cache
@@ -90,15 +97,17 @@ def _statement(vendor: str) -> str:
     quote = connection.ops.quote_name
     table = {
         model: quote(model._meta.db_table)
-        for model in (AttemptRuntime, Attempt, Package, Enrollment, Learner, ActivityState)
+        for model in (AttemptRuntime, Attempt, Package, Enrollment, Course, Learner, ActivityState)
     }
     attempt, _ = select_list(Attempt, _ATTEMPT_FIELDS, "a")
     runtime, _ = select_list(AttemptRuntime, _RUNTIME_FIELDS[1:], "r")  # its key: the attempt's
-    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    enrollment, _ = select_list(Enrollment, LOCK_FIELDS, "e")
+    # The run-time row first, then the enrolment's: the order of every writer that takes both.
+    lock = " FOR UPDATE OF r, e" if connection.features.has_select_for_update_of else ""
     # No input in the text (the models' names; values are parameters). read_current: see
     # commit_lock.
     return (
-        f"SELECT {attempt}, {runtime}, p.sha256, e.learner_id,"  # noqa: S608
+        f"SELECT {attempt}, {enrollment}, c.grading_method, l.external_id, {runtime}, p.sha256,"  # noqa: S608
         " s.id, s.seconds_before, s.seconds_session, s.session_launch, s.session_delivery,"
         f" EXISTS (SELECT 1 FROM {table[AttemptRuntime]} seen"
         " WHERE seen.attempt_id = r.attempt_id AND seen.commit_launch = r.commit_launch"
@@ -107,6 +116,7 @@ def _statement(vendor: str) -> str:
         f" JOIN {table[Attempt]} a ON a.id = r.attempt_id"
         f" JOIN {table[Package]} p ON p.id = a.package_id"
         f" JOIN {table[Enrollment]} e ON e.id = a.enrollment_id"
+        f" JOIN {table[Course]} c ON c.id = e.course_id"
         f" JOIN {table[Learner]} l ON l.id = e.learner_id"
         f" LEFT JOIN {table[ActivityState]} s ON s.attempt_id = r.attempt_id AND s.activity = %s"
         f" WHERE r.attempt_id = %s AND l.external_id = %s{lock}"
@@ -126,20 +136,24 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    names = _attempt_names()
-    count = len(names)
-    attempt = instance(Attempt, names, row[:count])
-    rest = row[count:]
+    names, enrollment_names = _names()
+    attempt = instance(Attempt, names, row[: len(names)])
+    rest = row[len(names) :]
+    count = len(enrollment_names)
+    grading_method, external_id = rest[count : count + 2]
+    enrollment = locked_enrollment(enrollment_names, rest[:count], grading_method, external_id)
+    rest = rest[count + 2 :]
     runtime_values, rest = rest[: len(_RUNTIME_FIELDS) - 1], rest[len(_RUNTIME_FIELDS) - 1 :]
     runtime = AttemptRuntime.from_db(
         connection.alias, list(_RUNTIME_FIELDS), [attempt.pk, *runtime_values]
     )
-    sha256, learner_pk, state_id, *session, read_current = rest
+    sha256, state_id, *session, read_current = rest
     locked = LockedAttempt(
         runtime=runtime,
         attempt=attempt,
+        enrollment=enrollment,
         package_sha256=sha256,
-        learner_id=learner_pk,
+        learner_id=enrollment.learner_id,
         session=StoredSession(state_id, *session)
         if state_id is not None and merged_by_database()
         else None,
@@ -148,14 +162,19 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
 
 
 def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
-    """Lock the attempt's run-time row (it orders the attempt's commits) and read what the
-    commit needs; call it in the commit's transaction. Raises :class:`NoSuchAttempt`.
+    """Lock the attempt's run-time row (it orders the attempt's commits) and its enrolment's
+    (the result writer's lock: see :func:`enrollments.result_lock.enrollment_lock`), and read
+    what the commit needs; call it in the commit's transaction. Raises :class:`NoSuchAttempt`.
 
     Usually one statement. Read again, holding the lock, when the statement had to wait for it:
     it read the attempt and the activity before the commit that held the lock was stored, and
     locked the row that commit left (READ COMMITTED). Every commit moves the row's order
     forward, so the row as locked then differs from the row as the statement saw it
-    (``read_current``). The attempt's first commit creates the row."""
+    (``read_current``). The attempt's first commit creates the row.
+
+    Waiting for the enrolment's lock alone (held by another writer of its results: a launch,
+    a new attempt) is no such case: the enrolment's own columns are read as locked, and the
+    result writer reads the attempts again, under the lock, as it does when it locks itself."""
     missing = NoSuchAttempt(f"No attempt {claims.attempt_id!r:.60} of this learner.")
     try:
         attempt_id = Attempt._meta.pk.to_python(claims.attempt_id)

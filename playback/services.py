@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from core.rows import update_row
+from core.rows import batched_writes, update_row, write_row
 from courses.models import Package
 from courses.refs import package_ref
 from enrollments.models import Attempt
@@ -73,12 +73,15 @@ class LaunchClosed(Exception):
     more; nothing is stored."""
 
 
-def _seconds_total(attempt: Attempt) -> float:
-    """The attempt's time: every activity's sessions, as stored (this commit's included)."""
-    total = ActivityState.objects.filter(attempt=attempt).aggregate(
-        seconds=Sum(F("seconds_before") + F("seconds_session"))
+def _seconds_total(attempt: Attempt, activity: str, seconds: float) -> float:
+    """The attempt's time: every other activity's sessions, as stored, and ``activity``'s
+    ``seconds`` (its row may not be written yet: see :func:`local_commit`)."""
+    total = (
+        ActivityState.objects.filter(attempt=attempt)
+        .exclude(activity=activity)
+        .aggregate(seconds=Sum(F("seconds_before") + F("seconds_session")))
     )
-    return total["seconds"] or 0.0
+    return (total["seconds"] or 0.0) + seconds
 
 
 def _rolled_up_12(attempt: Attempt, play: PackagePlay, changed: ActivityState) -> Progress:
@@ -205,19 +208,25 @@ def _activity_read_and_write(
     return state
 
 
-def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> float:
-    """SCORM 2004 on PostgreSQL: :func:`_activity_read_and_write` in one UPDATE of the row
-    read with the attempt, the changes merged into the CMI by the database (the stored
-    document neither read nor sent back; its statement made once per shape, as
-    :mod:`core.rows` does). Returns the activity's seconds."""
-    new_session = (stored.launch, stored.delivery) != (launch, commit.delivery)
-    before, session = _session_times(
+def _activity_seconds(stored: StoredSession, *, launch: int, commit: Commit) -> tuple[float, float]:
+    """SCORM 2004: the activity's seconds of earlier sessions and of this one after
+    ``commit``, from its row as read with the attempt."""
+    return _session_times(
         stored.seconds_before,
         stored.seconds_session,
-        new_session=new_session,
+        new_session=(stored.launch, stored.delivery) != (launch, commit.delivery),
         commit=commit,
         scorm12=False,
     )
+
+
+def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> None:
+    """SCORM 2004 on PostgreSQL: :func:`_activity_read_and_write` in one UPDATE of the row
+    read with the attempt, the changes merged into the CMI by the database (the stored
+    document neither read nor sent back; its statement made once per shape, as
+    :mod:`core.rows` does; sent with the commit's batch)."""
+    new_session = (stored.launch, stored.delivery) != (launch, commit.delivery)
+    before, session = _activity_seconds(stored, launch=launch, commit=commit)
     changes, written = _split_off_suspend_data(commit.changes)
     written |= {
         "seconds_before": before,
@@ -236,9 +245,7 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> fl
         for name, value in written.items()
     ]
     sql = _activity_update(drop=new_session, merge=bool(changes), columns=tuple(written))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, stored.state_id])
-    return before + session
+    write_row((ActivityState._meta.db_table, stored.state_id), sql, [*params, stored.state_id])
 
 
 def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
@@ -253,13 +260,16 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
     :class:`~providers.local.runtime.InvalidCommit`, :class:`StaleCommit`,
     :class:`LaunchClosed` and :class:`~playback.commit_lock.NoSuchAttempt`.
 
-    The commit is the run-time's hot path: the run-time row's lock, the attempt (its learner
-    checked) and the activity's session bookkeeping are one statement
-    (:func:`~playback.commit_lock.commit_lock`), and only what changed is written.
+    The commit is the run-time's hot path, and each statement a round trip: the locks (the
+    run-time row's and the enrolment's), the attempt (its learner checked) and the activity's
+    session bookkeeping are one statement (:func:`~playback.commit_lock.commit_lock`); only
+    what changed is written, and the writes go together (:func:`core.rows.batched_writes`).
+    On PostgreSQL a SCORM 2004 commit that changes the result is five round trips: BEGIN, the
+    locks, the result writer's read of the attempts, the writes, COMMIT.
     """
     # The activity named is read with the lock; read_commit checks the name after.
     activity = payload.get("activity") if isinstance(payload, dict) else None
-    with transaction.atomic():
+    with transaction.atomic(), batched_writes():
         locked = commit_lock(claims, activity)
         runtime, attempt = locked.runtime, locked.attempt
         play = package_play(package_id=attempt.package_id, sha256=locked.package_sha256)
@@ -282,21 +292,31 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
             )
             progress = _rolled_up_12(attempt, play, state)
         else:
-            if locked.session is not None:
-                seconds = _activity_write(locked.session, launch=claims.launch, commit=commit)
+            if locked.session is not None:  # written below, after the writer's read
+                seconds = sum(
+                    _activity_seconds(locked.session, launch=claims.launch, commit=commit)
+                )
             else:  # elsewhere, or the activity's first commit
                 seconds = _activity_read_and_write(
                     attempt, scorm12=False, launch=claims.launch, commit=commit
                 ).seconds
             if commit.result is not None:
                 if len(play.activities) > 1:  # the other activities' time too
-                    seconds = _seconds_total(attempt)
+                    seconds = _seconds_total(attempt, commit.activity, seconds)
                 progress = dataclasses.replace(commit.result, seconds=seconds)
         outcome = ApplyOutcome.UNCHANGED
         if progress is not None and attempt_progress_is_new(attempt=attempt, progress=progress):
             outcome = attempt_apply_progress(
-                attempt=attempt, progress=progress, source="local commit", order=order
+                attempt=attempt,
+                progress=progress,
+                source="local commit",
+                order=order,
+                enrollment=locked.enrollment,
             )
+        if not play.scorm12 and locked.session is not None:
+            # Only now: a statement sends the batch before it runs, and the writer's read of
+            # the attempts would have sent this write alone.
+            _activity_write(locked.session, launch=claims.launch, commit=commit)
         written: dict[str, Any] = {
             "commit_launch": claims.launch,
             "commit_sequence": commit.sequence,

@@ -10,9 +10,11 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from courses.models import Package
-from enrollments.models import Attempt
+from courses.models import Course, Package
+from enrollments.models import Attempt, Enrollment
+from enrollments.services import attempt_apply_progress
 from playback.models import ActivityState, AttemptRuntime
+from providers.types import Completion, Progress, Score, Success
 from tests.factories import AttemptFactory
 from tests.playback.test_local_commit import _package, commit
 
@@ -57,3 +59,48 @@ def test_a_commit_that_waited_for_another_reads_what_that_one_stored(attempt):
     assert attempt.seconds_tracked == 90
     runtime = AttemptRuntime.objects.get(attempt_id=attempt.pk)
     assert (runtime.commit_launch, runtime.commit_sequence) == (1, 3)
+
+
+def test_a_commit_waits_for_another_writer_of_the_enrolments_results_and_counts_its_result(
+    attempt,
+):
+    """The commit takes the enrolment's lock with the run-time row's: the result it stores
+    for the enrolment counts what a writer holding that lock stored meanwhile (here the
+    learner's earlier attempt, scored higher, under "highest score")."""
+    course = attempt.enrollment.course
+    course.grading_method = Course.GradingMethod.HIGHEST
+    course.save(update_fields=["grading_method"])
+    earlier = AttemptFactory(
+        enrollment=attempt.enrollment, package=attempt.package, number=0, is_open=False
+    )
+    commit(attempt, 1, {"cmi.location": "p1"}, activity="a", result=RESULT)
+    locked, writer_done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                attempt_apply_progress(
+                    attempt=Attempt.objects.get(pk=earlier.pk),
+                    progress=Progress(
+                        completion=Completion.COMPLETED,
+                        success=Success.PASSED,
+                        score=Score(scaled=0.9),
+                    ),
+                    source="another writer",
+                )
+                locked.set()
+                time.sleep(0.5)  # the commit starts meanwhile and waits for the enrolment
+        finally:
+            writer_done.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(5)
+    completed = {"completion": "completed", "success": "passed", "scaled": 0.5}
+    commit(attempt, 2, {"cmi.score.scaled": "0.5"}, activity="a", result=completed)
+    thread.join(5)
+    assert writer_done.is_set()
+    enrollment = Enrollment.objects.get(pk=attempt.enrollment_id)
+    assert (enrollment.graded_attempt_id, enrollment.score) == (earlier.pk, 0.9)
+    assert Attempt.objects.get(pk=attempt.pk).score_scaled == 0.5

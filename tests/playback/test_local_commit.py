@@ -264,18 +264,23 @@ def test_a_new_session_counts_only_the_time_it_reports_itself_2004(attempt2004):
 def test_a_commit_reads_under_its_lock_in_one_statement_and_never_reads_the_cmi(
     attempt2004, django_assert_num_queries
 ):
-    """The run-time row's lock, the attempt and (PostgreSQL, SCORM 2004) the activity's
-    session bookkeeping in one statement; the activity's row updated with the changes merged by
-    the database, the stored CMI neither read nor sent; the other activity's time; the
-    run-time's update."""
+    """The locks, the attempt and (PostgreSQL, SCORM 2004) the activity's session
+    bookkeeping in one statement; the other activity's time; then (PostgreSQL) the activity's
+    row updated with the changes merged by the database, the stored CMI neither read nor sent,
+    and the run-time's update, together in one statement."""
     from django.db import connection
 
     result = {"completion": "incomplete", "success": "unknown", "scaled": None}
     commit(attempt2004, 1, {"cmi.suspend_data": "x" * 64_000}, activity="a", result=result)
     merged = connection.vendor == "postgresql"
-    # and the transaction's pair; elsewhere the app reads the activity's CMI to merge it
-    with django_assert_num_queries(6 if merged else 7) as queries:
+    # and the transaction's pair; elsewhere the app reads the activity's CMI to merge it, and
+    # each write is its own statement
+    with django_assert_num_queries(5 if merged else 7) as queries:
         commit(attempt2004, 2, {"cmi.location": "p2"}, activity="a", result=result)
+    if merged:
+        writes = queries.captured_queries[-2]["sql"]
+        assert writes.startswith('WITH w0 AS (UPDATE "playback_activitystate"')
+        assert 'UPDATE "playback_attemptruntime"' in writes
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert ("FOR UPDATE" in selects[0]) == connection.features.has_select_for_update
     assert '"completion"' in selects[0]
