@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.csp import DATA_POLICY
 from core.origins import content_origin, lms_origin
 from providers.local.runtime import InvalidCommit
 from providers.local.tokens import InvalidLaunchToken, LaunchClaims, launch_token_read
@@ -35,7 +36,9 @@ logger = logging.getLogger(__name__)
 
 
 def _answer(body: dict[str, Any], status: int = 200) -> JsonResponse:
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status)
+    response["Content-Security-Policy"] = DATA_POLICY  # data, not a page
+    return response
 
 
 def _refusal(message: str, status: int) -> JsonResponse:

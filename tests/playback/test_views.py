@@ -129,6 +129,8 @@ def test_a_beacon_commit_is_stored_and_answered_as_scorm_again_expects(launched)
         0,
     )
     assert response["Access-Control-Allow-Origin"] == CONTENT
+    # data, not a page: it may load nothing and be framed by nothing
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     attempt.refresh_from_db()
     assert (attempt.completion, attempt.success, attempt.score_scaled) == (
         "completed",
@@ -151,6 +153,7 @@ def test_bad_bodies_are_refused_before_the_token_is_read(launched, body, status)
     attempt, _ = launched
     response = post(lms_client(), "local_commit", body)
     assert response.status_code == status
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert not ActivityState.objects.exists()
 
 
