@@ -171,8 +171,8 @@ def large_cmi(attempt_id: str, size: int = 64_000) -> None:
     ActivityState.objects.update_or_create(
         attempt_id=attempt_id,
         activity=ACTIVITY,
-        defaults={
-            "cmi": {
+        defaults={  # where the run-time keeps them (playback.models.ActivityState)
+            "collections": {
                 **{f"cmi.interactions.{i}.id": f"q{i}" for i in range(200)},
                 **{f"cmi.interactions.{i}.result": "correct" for i in range(200)},
             },

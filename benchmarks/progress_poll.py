@@ -71,7 +71,7 @@ def run(polls: int, panels: int) -> None:
     ActivityState.objects.create(
         attempt=local,
         activity="index",
-        cmi={
+        collections={  # where the run-time keeps them (playback.models.ActivityState)
             **{f"cmi.interactions.{i}.id": f"q{i}" for i in range(200)},
             **{f"cmi.interactions.{i}.result": "correct" for i in range(200)},
         },

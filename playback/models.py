@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -64,7 +65,19 @@ class ActivityState(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="activities")
     activity = models.CharField(max_length=255, help_text="The item identifier in the manifest.")
     cmi = models.JSONField(
-        default=dict, blank=True, help_text="Flattened CMI (scorm-again), its suspend data apart."
+        default=dict,
+        blank=True,
+        help_text="Flattened CMI (scorm-again): its single elements (collections and suspend"
+        " data apart).",
+    )
+    # The collections' elements (cmi.interactions.n.*, cmi.objectives.n.*, the comments): the
+    # bulk of a document, each written once or seldom; apart, a commit that moves the bookmark
+    # or reports a score does not write them all again (issue 13).
+    collections = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Flattened CMI: the elements of its collections (interactions, objectives,"
+        " comments).",
     )
     # Up to 64,000 characters (SCORM 2004) that content saves page after page: out of the
     # document, a bookmark does not write them again and a save does not merge them as JSON.
@@ -96,17 +109,29 @@ class ActivityState(models.Model):
 
     @property
     def data(self) -> dict[str, Any]:
-        """The activity's whole CMI, its suspend data included."""
-        return with_suspend_data(self.cmi, self.suspend_data)
+        """The activity's whole CMI, its collections and suspend data included."""
+        return whole_cmi(self.cmi, self.collections, self.suspend_data)
 
 
-#: The one element kept out of :attr:`ActivityState.cmi` (the same name in SCORM 1.2 and 2004).
+#: The one element with a column of its own (the same name in SCORM 1.2 and 2004).
 SUSPEND_DATA = "cmi.suspend_data"
 
+#: A collection's element: its name holds the index of its entry (``cmi.interactions.3.id``,
+#: ``cmi.objectives.0.score.raw``, ``adl.data.1.store``); no other element's does.
+_COLLECTION_ELEMENT = re.compile(r"\.[0-9]+\.")
 
-def with_suspend_data(cmi: dict[str, Any], suspend_data: str | None) -> dict[str, Any]:
-    """A stored CMI document and suspend data as one flattened CMI."""
-    return cmi if suspend_data is None else {**cmi, SUSPEND_DATA: suspend_data}
+
+def is_collection_element(name: str) -> bool:
+    """Whether the flattened CMI element ``name`` is stored in :attr:`ActivityState.collections`."""
+    return _COLLECTION_ELEMENT.search(name) is not None
+
+
+def whole_cmi(
+    cmi: dict[str, Any], collections: dict[str, Any], suspend_data: str | None
+) -> dict[str, Any]:
+    """An activity's stored parts (see :class:`ActivityState`) as one flattened CMI."""
+    whole = {**cmi, **collections} if collections else cmi
+    return whole if suspend_data is None else {**whole, SUSPEND_DATA: suspend_data}
 
 
 class Dispatch(models.Model):

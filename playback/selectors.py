@@ -18,7 +18,7 @@ from providers.local.runtime import Activity, ActivityRecord, delivery_data
 from providers.local.tokens import LaunchClaims
 from providers.types import LearnerRef
 
-from .models import ActivityState, AttemptRuntime, LearnerGlobalState, with_suspend_data
+from .models import ActivityState, AttemptRuntime, LearnerGlobalState, whole_cmi
 
 #: scorm-again 3.4.3 reads a duration limit as already exceeded (Activity.attemptAbsoluteDuration
 #: returns the limit), so a limited activity could never be delivered. The LMS need not enforce
@@ -163,11 +163,11 @@ def attempts_cmi(*, attempt_ids: Iterable[Any]) -> dict[Any, dict[str, StoredAct
         ActivityState.objects.filter(attempt_id__in=list(attempt_ids))
         .annotate(title=Subquery(title))
         .order_by("attempt_id", "activity")
-        .values_list("attempt_id", "activity", "title", "cmi", "suspend_data")
+        .values_list("attempt_id", "activity", "title", "cmi", "collections", "suspend_data")
     )
-    for attempt_id, activity, activity_title, cmi, suspend_data in rows:
+    for attempt_id, activity, activity_title, cmi, collections, suspend_data in rows:
         found.setdefault(attempt_id, {})[activity] = StoredActivity(
-            title=activity_title or activity, cmi=with_suspend_data(cmi, suspend_data)
+            title=activity_title or activity, cmi=whole_cmi(cmi, collections, suspend_data)
         )
     return found
 

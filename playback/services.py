@@ -51,7 +51,14 @@ from providers.types import (
 )
 
 from .commit_lock import StoredSession, commit_lock
-from .models import SUSPEND_DATA, ActivityState, AttemptRuntime, Dispatch, LearnerGlobalState
+from .models import (
+    SUSPEND_DATA,
+    ActivityState,
+    AttemptRuntime,
+    Dispatch,
+    LearnerGlobalState,
+    is_collection_element,
+)
 from .selectors import PackagePlay, package_play
 
 logger = logging.getLogger(__name__)
@@ -142,17 +149,21 @@ def _store_globals(learner_id: int, play: PackagePlay, commit: Commit) -> None:
 
 
 @functools.cache
-def _activity_update(*, drop: bool, merge: bool, columns: tuple[str, ...]) -> str:
+def _activity_update(
+    *, drop: bool, merge: bool, merge_collections: bool, columns: tuple[str, ...]
+) -> str:
     """PostgreSQL: the activity row's UPDATE of this shape (see :func:`_activity_write`): the
     session time reported before dropped from the stored CMI (``jsonb - text``), the changes
-    merged into it (``jsonb ||``), the row's own columns set; its key last."""
+    merged into it and into the collections (``jsonb ||``), the row's own columns set; its key
+    last."""
     quote = connection.ops.quote_name
-    cmi = quote("cmi")
-    if drop:
-        cmi = f"({cmi} - %s)"
-    if merge:
-        cmi = f"({cmi} || %s)"
-    written = [f"{quote('cmi')} = {cmi}"] if drop or merge else []
+    cmi, collections = quote("cmi"), quote("collections")
+    written = []
+    if drop or merge:
+        value = f"({cmi} - %s)" if drop else cmi
+        written.append(f"{cmi} = ({value} || %s)" if merge else f"{cmi} = {value}")
+    if merge_collections:
+        written.append(f"{collections} = ({collections} || %s)")
     written += [f"{quote(_ACTIVITY_FIELDS[name].column)} = %s" for name in columns]
     table, key = quote(ActivityState._meta.db_table), quote(ActivityState._meta.pk.column)
     # The models' names only: every value is a parameter.
@@ -172,12 +183,22 @@ def _session_times(
     return before, session
 
 
-def _split_off_suspend_data(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A commit's changes as (those to the CMI document, those to the row's own columns): the
-    suspend data has a column of its own (see :class:`~playback.models.ActivityState`)."""
-    document = dict(changes)
-    columns = {"suspend_data": document.pop(SUSPEND_DATA)} if SUSPEND_DATA in document else {}
-    return document, columns
+def _split_changes(
+    changes: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A commit's changes as those to the CMI document, to the collections and to the row's
+    own columns (the suspend data): see :class:`~playback.models.ActivityState`."""
+    document: dict[str, Any] = {}
+    collections: dict[str, Any] = {}
+    columns: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == SUSPEND_DATA:
+            columns["suspend_data"] = value
+        elif is_collection_element(name):
+            collections[name] = value
+        else:
+            document[name] = value
+    return document, collections, columns
 
 
 def _activity_read_and_write(
@@ -197,14 +218,23 @@ def _activity_read_and_write(
         commit=commit,
         scorm12=scorm12,
     )
+    written = ["seconds_before", "seconds_session", "updated_at"]
     if new_session:  # the previous session's reported time goes with it
         state.cmi.pop(session_time_element(scorm12=scorm12), None)
         state.session_launch, state.session_delivery = launch, commit.delivery
-    changes, columns = _split_off_suspend_data(commit.changes)
+        written += ["cmi", "session_launch", "session_delivery"]
+    changes, collections, columns = _split_changes(commit.changes)
     for name, value in columns.items():
         setattr(state, name, value)
-    state.cmi = {**state.cmi, **changes}
-    state.save()
+        written.append(name)
+    if changes:
+        state.cmi = {**state.cmi, **changes}
+        written.append("cmi")
+    if collections:
+        state.collections = {**state.collections, **collections}
+        written.append("collections")
+    # Only what changed: the documents are the row's bulk.
+    state.save(update_fields=set(written) if state.pk else None)
     return state
 
 
@@ -227,7 +257,7 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> No
     :mod:`core.rows` does; sent with the commit's batch)."""
     new_session = (stored.launch, stored.delivery) != (launch, commit.delivery)
     before, session = _activity_seconds(stored, launch=launch, commit=commit)
-    changes, written = _split_off_suspend_data(commit.changes)
+    changes, collections, written = _split_changes(commit.changes)
     written |= {
         "seconds_before": before,
         "seconds_session": session,
@@ -240,11 +270,18 @@ def _activity_write(stored: StoredSession, *, launch: int, commit: Commit) -> No
         params.append(session_time_element(scorm12=False))
     if changes:
         params.append(_ACTIVITY_FIELDS["cmi"].get_db_prep_save(changes, connection))
+    if collections:
+        params.append(_ACTIVITY_FIELDS["collections"].get_db_prep_save(collections, connection))
     params += [
         _ACTIVITY_FIELDS[name].get_db_prep_save(value, connection)
         for name, value in written.items()
     ]
-    sql = _activity_update(drop=new_session, merge=bool(changes), columns=tuple(written))
+    sql = _activity_update(
+        drop=new_session,
+        merge=bool(changes),
+        merge_collections=bool(collections),
+        columns=tuple(written),
+    )
     write_row((ActivityState._meta.db_table, stored.state_id), sql, [*params, stored.state_id])
 
 

@@ -176,11 +176,10 @@ def stored(
     ``wait_for``, waits up to ``within`` seconds for those values (commits are asynchronous)."""
     deadline = time.monotonic() + within
     while True:
-        cmi = (
-            ActivityState.objects.filter(attempt__enrollment__learner__user=user, activity=activity)
-            .values_list("cmi", flat=True)
-            .first()
-        )
+        state = ActivityState.objects.filter(
+            attempt__enrollment__learner__user=user, activity=activity
+        ).first()
+        cmi = state.data if state else None
         done = cmi is not None and all(cmi.get(k) == v for k, v in (wait_for or {}).items())
         if done or time.monotonic() > deadline:
             return cmi or {}

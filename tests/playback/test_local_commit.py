@@ -186,13 +186,55 @@ def test_suspend_data_is_kept_apart_from_the_cmi_document(request, standard, act
     assert stored(attempt, activity)["cmi.suspend_data"] == ""
 
 
+@pytest.mark.parametrize(("standard", "activity"), [("attempt12", "sco1"), ("attempt2004", "a")])
+def test_the_collections_are_kept_apart_and_not_written_again_by_other_changes(
+    request, standard, activity
+):
+    """A collection's elements (interactions, objectives) have a document of their own: a
+    commit that moves the bookmark does not write them again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    attempt = request.getfixturevalue(standard)
+    location = "cmi.core.lesson_location" if standard == "attempt12" else "cmi.location"
+    collections = {
+        "cmi.interactions.0.id": "q1",
+        "cmi.interactions.0.result": "correct",
+        "cmi.objectives.0.id": "o1",
+    }
+    commit(attempt, 1, {location: "p1", **collections}, activity=activity)
+    state = ActivityState.objects.get(attempt=attempt, activity=activity)
+    assert (state.cmi, state.collections) == ({location: "p1"}, collections)
+
+    with CaptureQueriesContext(connection) as queries:
+        commit(attempt, 2, {location: "p2"}, activity=activity)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "UPDATE" in q["sql"] and '"playback_activitystate"' in q["sql"]
+    ]
+    assert writes
+    assert not any('"collections"' in sql for sql in writes)
+    assert stored(attempt, activity) == {location: "p2", **collections}
+
+    commit(attempt, 3, {"cmi.interactions.0.result": "incorrect"}, activity=activity)
+    assert stored(attempt, activity) == {
+        location: "p2",
+        **collections,
+        "cmi.interactions.0.result": "incorrect",
+    }
+
+
 def test_a_commit_queries_little_and_sends_only_its_changes(
     attempt2004, django_assert_max_num_queries
 ):
     """The run-time lock, the attempt (its learner checked in the same query), the activity's
     row, its update, the other activities' time (a package of one has none to add), the
     run-time's update; the result's writer only when the result changed.
-    The 64 KB already stored never travels (on PostgreSQL, where the database merges)."""
+    The 64 KB already stored never travels (on PostgreSQL, where the database merges, and
+    where a result-changing commit is five statements: the locks, the writer's read of the
+    attempts, the writes together, and the transaction's pair; and here the other activities'
+    time)."""
     from django.db import connection
 
     result = {"completion": "incomplete", "success": "unknown", "scaled": None}
@@ -202,8 +244,10 @@ def test_a_commit_queries_little_and_sends_only_its_changes(
     if connection.vendor == "postgresql":
         assert max(len(q["sql"]) for q in queries.captured_queries) < 5_000
     scored = {"completion": "incomplete", "success": "unknown", "scaled": 0.5}
-    with django_assert_max_num_queries(12):  # and the writer's lock, read and two updates
+    with django_assert_max_num_queries(12) as queries:  # and the writer's read, two updates
         commit(attempt2004, 3, {"cmi.score.scaled": "0.5"}, activity="a", result=scored)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 6  # and the other activity's time (a package of two)
     assert Attempt.objects.get(pk=attempt2004.pk).score_scaled == 0.5
 
 

@@ -85,16 +85,18 @@ def test_the_run_times_big_values_are_compressed_with_lz4_on_postgresql():
         ("playback_activitystate", "cmi"),
         ("playback_attemptruntime", "sequencing"),
         ("playback_activitystate", "suspend_data"),
+        ("playback_activitystate", "collections"),
     ]
-    assert [_compression(*column) for column in columns] == ["l", "l", "l"]  # lz4
+    assert [_compression(*column) for column in columns] == ["l"] * 4  # lz4
     executor = MigrationExecutor(connection)
     executor.migrate([("playback", "0003_local_runtime")])
-    columns.pop()  # gone with its migration
+    later = columns[2:]
+    columns = columns[:2]  # the later ones gone with their migrations
     assert [_compression(*column) for column in columns] == ["p", "p"]  # pglz
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
-    columns.append(("playback_activitystate", "suspend_data"))
-    assert [_compression(*column) for column in columns] == ["l", "l", "l"]
+    columns += later
+    assert [_compression(*column) for column in columns] == ["l"] * 4
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,6 +129,53 @@ def test_suspend_data_moves_out_of_the_cmi_document_and_back():
         ("emptied", {}, ""),
         ("never", {"cmi.location": "p1"}, None),
         ("saved", {"cmi.location": "p2"}, "s" * 64_000),
+    ]
+
+    executor.loader.build_graph()
+    executor.migrate(before)
+    rows = executor.loader.project_state(before).apps.get_model("playback", "ActivityState")
+    assert {r.activity: r.cmi for r in rows.objects.all()} == documents
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_collections_elements_move_out_of_the_cmi_document_and_back():
+    executor = MigrationExecutor(connection)
+    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "playback"]
+    before = [*others, ("playback", "0005_suspend_data_apart")]
+    after = [*others, ("playback", "0006_cmi_collections_apart")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    attempt_id = _attempt(apps, "scorm2004")
+    interactions = {
+        "cmi.interactions.0.id": "q1",
+        "cmi.interactions.0.result": "correct",
+        "cmi.interactions.10.correct_responses.0.pattern": "a",
+        "cmi.objectives.0.score.scaled": "0.5",
+        "cmi.comments_from_learner.0.comment": "hard",
+        "adl.data.1.store": "x",
+        "cmi.interactions.1.weighting": 1.5,
+        "cmi.interactions.1.correct": True,  # any JSON value keeps its type
+    }
+    single = {"cmi.location": "p2", "cmi.score.scaled": "0.9", "cmi.interactions._count": "2"}
+    documents = {"both": {**single, **interactions}, "single": single, "empty": {}}
+    for activity, cmi in documents.items():
+        apps.get_model("playback", "ActivityState").objects.create(
+            attempt_id=attempt_id, activity=activity, cmi=cmi, suspend_data="s"
+        )
+
+    executor.loader.build_graph()
+    executor.migrate(after)
+    rows = (
+        executor.loader.project_state(after)
+        .apps.get_model("playback", "ActivityState")
+        .objects.order_by("activity")
+    )
+    assert [(r.activity, r.cmi, r.collections, r.suspend_data) for r in rows] == [
+        ("both", single, interactions, "s"),
+        ("empty", {}, {}, "s"),
+        ("single", single, {}, "s"),
     ]
 
     executor.loader.build_graph()
