@@ -12,6 +12,7 @@ they were before the commit that held it (READ COMMITTED re-reads only the locke
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -98,8 +99,7 @@ def locked_enrollment(
 @functools.cache
 def _attempts_statement(vendor: str) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
-    wanted = {"id" if name == "pk" else name for name in APPLY_FIELDS}
-    columns, names = select_list(Attempt, wanted, "a")
+    columns, names = select_list(Attempt, ATTEMPT_COLUMNS, "a")
     sql = (  # the models' names only: the key is a parameter
         f"SELECT {columns}, p.remote_id"  # noqa: S608
         f" FROM {quote(Attempt._meta.db_table)} a"
@@ -107,6 +107,29 @@ def _attempts_statement(vendor: str) -> tuple[str, list[str]]:
         " WHERE a.enrollment_id = %s"
     )
     return sql, names
+
+
+#: The attempt's columns the writer reads (:data:`APPLY_FIELDS`, ``pk`` as ``id``).
+ATTEMPT_COLUMNS = frozenset("id" if name == "pk" else name for name in APPLY_FIELDS)
+
+
+@dataclasses.dataclass(frozen=True)
+class LockedEnrollment:
+    """What a caller that already holds an enrolment's lock hands the result writer: the
+    enrolment as :func:`enrollment_lock` reads it, and its attempts as
+    :func:`enrollment_attempts` reads them when they were read under the lock too (None: the
+    writer reads them)."""
+
+    enrollment: Enrollment
+    attempts: list[dict[str, Any]] | None = None
+
+
+def attempt_row(attempt: Attempt, package_remote_id: str) -> dict[str, Any]:
+    """One attempt as :func:`enrollment_attempts` gives it, from an instance that holds
+    :data:`ATTEMPT_COLUMNS`."""
+    row = {name: getattr(attempt, name) for name in APPLY_FIELDS}
+    row[PACKAGE_REMOTE_ID] = package_remote_id
+    return row
 
 
 def enrollment_attempts(enrollment_id: int) -> list[dict[str, Any]]:

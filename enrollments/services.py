@@ -33,7 +33,12 @@ from .models import Attempt, Enrollment, Learner
 from .panel_cache import panel_changed
 from .read_budget import ReadBudgetExhausted, ReadKind, read_acquire
 from .refs import attempt_ref
-from .result_lock import PACKAGE_REMOTE_ID, enrollment_attempts, enrollment_lock
+from .result_lock import (
+    PACKAGE_REMOTE_ID,
+    LockedEnrollment,
+    enrollment_attempts,
+    enrollment_lock,
+)
 from .results import RESULT_FIELDS, result_values
 from .settling import SettleFacts
 
@@ -323,13 +328,13 @@ def attempt_apply_progress(
     progress: Progress,
     source: str,
     order: tuple[int, int] | None = None,
-    enrollment: Enrollment | None = None,
+    locked: LockedEnrollment | None = None,
 ) -> ApplyOutcome:
     """Store a normalised result on the attempt: the one writer of results, whatever their
     source (a local commit, a notification, a refresh). The enrolment's stored result is
-    written in the same transaction. ``enrollment``: the attempt's, as
-    :func:`~enrollments.result_lock.enrollment_lock` gives it, when the caller's transaction
-    already holds that lock (the local commit takes it with its own); locked here otherwise.
+    written in the same transaction. ``locked``: the attempt's enrolment (and maybe its
+    attempts) when the caller's transaction already holds its lock (the local commit takes it
+    with its own); locked and read here otherwise.
 
     A result about another learner or package is never stored; one older than what is stored
     (by the local player's ``order``, the provider's revision or its ``updated_at``) changes
@@ -337,9 +342,10 @@ def attempt_apply_progress(
     """
     # No savepoint of its own: a failure here fails the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
-        if enrollment is None:
-            enrollment = enrollment_lock(attempt.enrollment_id)
-        rows = enrollment_attempts(attempt.enrollment_id)
+        enrollment = locked.enrollment if locked else enrollment_lock(attempt.enrollment_id)
+        rows = locked.attempts if locked and locked.attempts is not None else None
+        if rows is None:
+            rows = enrollment_attempts(attempt.enrollment_id)
         current = next(row for row in rows if row["pk"] == attempt.pk)
         outcome = _refusal(current, enrollment.learner.external_id, progress, order)
         if outcome is not ApplyOutcome.APPLIED:

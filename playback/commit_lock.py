@@ -21,7 +21,13 @@ from django.db import connection
 from core.rows import instance, select_list
 from courses.models import Course, Package
 from enrollments.models import Attempt, Enrollment, Learner
-from enrollments.result_lock import LOCK_FIELDS, locked_enrollment
+from enrollments.result_lock import (
+    ATTEMPT_COLUMNS,
+    LOCK_FIELDS,
+    LockedEnrollment,
+    attempt_row,
+    locked_enrollment,
+)
 from enrollments.services import PROGRESS_FIELDS
 from providers.local.tokens import LaunchClaims
 
@@ -38,7 +44,9 @@ _RUNTIME_FIELDS = (
     "commit_sequence",
 )
 #: The attempt's: the result writer's inputs, and whether the launch may still write.
-_ATTEMPT_FIELDS = frozenset({"id", "enrollment_id", "package_id", *PROGRESS_FIELDS})
+_ATTEMPT_FIELDS = frozenset(
+    {"id", "enrollment_id", "package_id", *PROGRESS_FIELDS, *ATTEMPT_COLUMNS}
+)
 
 
 class NoSuchAttempt(Exception):
@@ -63,8 +71,9 @@ class LockedAttempt:
     runtime: AttemptRuntime
     attempt: Attempt
     #: Its row locked too, as :func:`enrollments.result_lock.enrollment_lock` reads it: the
-    #: result writer's lock, taken with the run-time row's in the same round trip.
-    enrollment: Enrollment
+    #: result writer's lock, taken with the run-time row's in the same round trip; with its
+    #: attempts when this is its only one (see :func:`commit_lock`).
+    enrollment: LockedEnrollment
     package_sha256: str
     learner_id: int
     #: The activity's, where the database merges the CMI (elsewhere the commit reads the
@@ -102,16 +111,20 @@ def _statement(vendor: str) -> str:
     attempt, _ = select_list(Attempt, _ATTEMPT_FIELDS, "a")
     runtime, _ = select_list(AttemptRuntime, _RUNTIME_FIELDS[1:], "r")  # its key: the attempt's
     enrollment, _ = select_list(Enrollment, LOCK_FIELDS, "e")
-    # The run-time row first, then the enrolment's: the order of every writer that takes both.
-    lock = " FOR UPDATE OF r, e" if connection.features.has_select_for_update_of else ""
-    # No input in the text (the models' names; values are parameters). read_current: see
-    # commit_lock.
+    # The run-time row first, then the enrolment's, then the attempt's (whose writers all hold
+    # the enrolment's lock, or this one).
+    lock = " FOR UPDATE OF r, e, a" if connection.features.has_select_for_update_of else ""
+    # No input in the text (the models' names; values are parameters). read_current and
+    # only_attempt: see commit_lock.
     return (
         f"SELECT {attempt}, {enrollment}, c.grading_method, l.external_id, {runtime}, p.sha256,"  # noqa: S608
+        " p.remote_id,"
         " s.id, s.seconds_before, s.seconds_session, s.session_launch, s.session_delivery,"
         f" EXISTS (SELECT 1 FROM {table[AttemptRuntime]} seen"
         " WHERE seen.attempt_id = r.attempt_id AND seen.commit_launch = r.commit_launch"
-        " AND seen.commit_sequence = r.commit_sequence) AS read_current"
+        " AND seen.commit_sequence = r.commit_sequence) AS read_current,"
+        f" NOT EXISTS (SELECT 1 FROM {table[Attempt]} other"
+        " WHERE other.enrollment_id = a.enrollment_id AND other.id <> a.id) AS only_attempt"
         f" FROM {table[AttemptRuntime]} r"
         f" JOIN {table[Attempt]} a ON a.id = r.attempt_id"
         f" JOIN {table[Package]} p ON p.id = a.package_id"
@@ -147,11 +160,14 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
     runtime = AttemptRuntime.from_db(
         connection.alias, list(_RUNTIME_FIELDS), [attempt.pk, *runtime_values]
     )
-    sha256, state_id, *session, read_current = rest
+    sha256, remote_id, state_id, *session, read_current, only_attempt = rest
+    alone = only_attempt and enrollment.attempt_count == 1
     locked = LockedAttempt(
         runtime=runtime,
         attempt=attempt,
-        enrollment=enrollment,
+        enrollment=LockedEnrollment(
+            enrollment, [attempt_row(attempt, remote_id)] if alone else None
+        ),
         package_sha256=sha256,
         learner_id=enrollment.learner_id,
         session=StoredSession(state_id, *session)
@@ -173,8 +189,13 @@ def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
     (``read_current``). The attempt's first commit creates the row.
 
     Waiting for the enrolment's lock alone (held by another writer of its results: a launch,
-    a new attempt) is no such case: the enrolment's own columns are read as locked, and the
-    result writer reads the attempts again, under the lock, as it does when it locks itself."""
+    a new attempt) is no such case: the enrolment and the attempt are read as locked (their
+    latest rows), and the result writer reads the attempts again, under the lock, as it does
+    when it locks itself, unless this attempt is the enrolment's only one. It is when the
+    statement saw no other and the enrolment, as locked, counts one: an attempt made since
+    the statement began was made under the enrolment's lock, which counts it (its stored
+    result's ``attempt_count``); a count wrong from data written behind the application's
+    back only spares the read when no other attempt was there either."""
     missing = NoSuchAttempt(f"No attempt {claims.attempt_id!r:.60} of this learner.")
     try:
         attempt_id = Attempt._meta.pk.to_python(claims.attempt_id)

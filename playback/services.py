@@ -348,7 +348,7 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
                 progress=progress,
                 source="local commit",
                 order=order,
-                enrollment=locked.enrollment,
+                locked=locked.enrollment,
             )
         if not play.scorm12 and locked.session is not None:
             # Only now: a statement sends the batch before it runs, and the writer's read of
