@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import DEFERRED, Field, Model
 
 _batch = threading.local()  # .writes: the writes waiting, or None outside a batch
 
@@ -144,9 +144,22 @@ def converted(model: type[Model], names: Sequence[str], values: Sequence[Any]) -
     return values
 
 
+@functools.cache
+def _placing(model: type[Model], names: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    """Every concrete field's attribute name, in the model's order, and where each of ``names``
+    goes among them."""
+    every = [field.attname for field in model._meta.concrete_fields]
+    return every, [every.index(name) for name in names]
+
+
 def instance(model: type[Model], names: Sequence[str], values: Sequence[Any]) -> Model:
     """The model instance the ORM would have built from these columns (``names``: attribute
     names, in any order; the other fields deferred)."""
-    given = dict(zip(names, converted(model, names, values), strict=True))
-    ordered = [field.attname for field in model._meta.concrete_fields if field.attname in given]
-    return model.from_db(connection.alias, ordered, [given[name] for name in ordered])
+    names = tuple(names)
+    every, places = _placing(model, names)
+    # Every field given, the missing ones DEFERRED: Model.from_db then builds the instance
+    # straight away (given fewer, it searches a list for each field, about 20 µs an attempt).
+    full: list[Any] = [DEFERRED] * len(every)
+    for place, value in zip(places, converted(model, names, values), strict=True):
+        full[place] = value
+    return model.from_db(connection.alias, every, full)
