@@ -73,18 +73,16 @@ def _back_into(state):
     return {**state.cmi, **state.collections}, {}
 
 
-def move_out(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(OUT, [ELEMENT] * 3)
-    else:
-        _rows(apps, schema_editor, _out_of)
+def _move(sql, params, moving):
+    """An operation's function: ``sql`` on PostgreSQL, ``moving`` row by row elsewhere."""
 
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql, params)
+        else:
+            _rows(apps, schema_editor, moving)
 
-def move_back(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACK)
-    else:
-        _rows(apps, schema_editor, _back_into)
+    return run
 
 
 class Migration(migrations.Migration):
@@ -112,5 +110,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(lz4.compress_with("lz4", COLUMN), migrations.RunPython.noop),
-        migrations.RunPython(move_out, move_back),
+        migrations.RunPython(
+            _move(OUT, [ELEMENT] * 3, _out_of), _move(BACK, None, _back_into)
+        ),
     ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, connections, transaction
@@ -34,27 +36,41 @@ def attempt() -> Attempt:
     return AttemptFactory(enrollment__course=package.course, package=package)
 
 
-def test_a_commit_that_waited_for_another_reads_what_that_one_stored(attempt):
-    commit(attempt, 1, {"cmi.session_time": "PT60S"}, activity="a", result=RESULT)
-    locked, first_done = threading.Event(), threading.Event()
+@contextmanager
+def held_by_another(hold: Callable[[], object], then: Callable[[], object] = lambda: None):
+    """Within the block, another connection's transaction has run ``hold`` (taking its locks)
+    and runs ``then`` half a second later, before it commits: what the block does meanwhile
+    waits for those locks."""
+    held, done = threading.Event(), threading.Event()
 
-    def first() -> None:
+    def run() -> None:
         try:
             with transaction.atomic():
-                AttemptRuntime.objects.select_for_update().get(attempt_id=attempt.pk)
-                locked.set()
-                time.sleep(0.5)  # the second commit starts meanwhile and waits for the lock
-                commit(attempt, 2, {"cmi.session_time": "PT90S"}, activity="a", result=RESULT)
+                hold()
+                held.set()
+                time.sleep(0.5)  # the block starts meanwhile and waits
+                then()
         finally:
-            first_done.set()
+            done.set()
             connections.close_all()
 
-    thread = threading.Thread(target=first)
+    thread = threading.Thread(target=run)
     thread.start()
-    assert locked.wait(5)
-    commit(attempt, 3, {"cmi.location": "p3"}, activity="a", result=RESULT)
-    thread.join(5)
-    assert first_done.is_set()
+    assert held.wait(5)
+    try:
+        yield
+    finally:
+        thread.join(5)
+    assert done.is_set()
+
+
+def test_a_commit_that_waited_for_another_reads_what_that_one_stored(attempt):
+    commit(attempt, 1, {"cmi.session_time": "PT60S"}, activity="a", result=RESULT)
+    with held_by_another(
+        lambda: AttemptRuntime.objects.select_for_update().get(attempt_id=attempt.pk),
+        lambda: commit(attempt, 2, {"cmi.session_time": "PT90S"}, activity="a", result=RESULT),
+    ):
+        commit(attempt, 3, {"cmi.location": "p3"}, activity="a", result=RESULT)
     state = ActivityState.objects.get(attempt=attempt, activity="a")
     assert state.cmi["cmi.session_time"] == "PT90S"
     assert (state.seconds_session, state.cmi["cmi.location"]) == (90, "p3")
@@ -77,33 +93,16 @@ def test_a_commit_waits_for_another_writer_of_the_enrolments_results_and_counts_
         enrollment=attempt.enrollment, package=attempt.package, number=0, is_open=False
     )
     commit(attempt, 1, {"cmi.location": "p1"}, activity="a", result=RESULT)
-    locked, writer_done = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        try:
-            with transaction.atomic():
-                attempt_apply_progress(
-                    attempt=Attempt.objects.get(pk=earlier.pk),
-                    progress=Progress(
-                        completion=Completion.COMPLETED,
-                        success=Success.PASSED,
-                        score=Score(scaled=0.9),
-                    ),
-                    source="another writer",
-                )
-                locked.set()
-                time.sleep(0.5)  # the commit starts meanwhile and waits for the enrolment
-        finally:
-            writer_done.set()
-            connections.close_all()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert locked.wait(5)
+    scored = Progress(
+        completion=Completion.COMPLETED, success=Success.PASSED, score=Score(scaled=0.9)
+    )
     completed = {"completion": "completed", "success": "passed", "scaled": 0.5}
-    commit(attempt, 2, {"cmi.score.scaled": "0.5"}, activity="a", result=completed)
-    thread.join(5)
-    assert writer_done.is_set()
+    with held_by_another(
+        lambda: attempt_apply_progress(
+            attempt=Attempt.objects.get(pk=earlier.pk), progress=scored, source="another writer"
+        )
+    ):
+        commit(attempt, 2, {"cmi.score.scaled": "0.5"}, activity="a", result=completed)
     enrollment = Enrollment.objects.get(pk=attempt.enrollment_id)
     assert (enrollment.graded_attempt_id, enrollment.score) == (earlier.pk, 0.9)
     assert Attempt.objects.get(pk=attempt.pk).score_scaled == 0.5
@@ -119,38 +118,27 @@ def test_a_commit_that_waited_for_a_new_attempt_counts_it(attempt):
     result = {"completion": "completed", "success": "passed", "scaled": 0.3}
     commit(attempt, 1, {"cmi.score.scaled": "0.3"}, activity="a", result=result)
     assert Enrollment.objects.get(pk=attempt.enrollment_id).attempt_count == 1
-    made, locked, writer_done = [], threading.Event(), threading.Event()
+    made = []
 
-    def writer() -> None:  # as attempt_start does: under the enrolment's lock, counted
-        try:
-            with transaction.atomic():
-                enrollment = enrollment_lock(attempt.enrollment_id)
-                made.append(
-                    AttemptFactory(
-                        enrollment_id=attempt.enrollment_id,
-                        package=attempt.package,
-                        number=2,
-                        completion="completed",
-                        success="passed",
-                        score_scaled=0.9,
-                    )
-                )
-                locked.set()
-                time.sleep(0.5)  # the commit starts meanwhile and waits for the enrolment
-                services._enrollment_result_store(
-                    enrollment, services._attempt_facts(attempt.enrollment_id)
-                )
-        finally:
-            writer_done.set()
-            connections.close_all()
+    def new_attempt() -> None:  # as attempt_start does: under the enrolment's lock, counted
+        enrollment = enrollment_lock(attempt.enrollment_id)
+        made.append(
+            AttemptFactory(
+                enrollment_id=attempt.enrollment_id,
+                package=attempt.package,
+                number=2,
+                completion="completed",
+                success="passed",
+                score_scaled=0.9,
+            )
+        )
+        services._enrollment_result_store(
+            enrollment, services._attempt_facts(attempt.enrollment_id)
+        )
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert locked.wait(5)
     result = {"completion": "completed", "success": "passed", "scaled": 0.5}
-    commit(attempt, 2, {"cmi.score.scaled": "0.5"}, activity="a", result=result)
-    thread.join(5)
-    assert writer_done.is_set()
+    with held_by_another(new_attempt):
+        commit(attempt, 2, {"cmi.score.scaled": "0.5"}, activity="a", result=result)
     enrollment = Enrollment.objects.get(pk=attempt.enrollment_id)
     assert (enrollment.attempt_count, enrollment.graded_attempt_id) == (2, made[0].pk)
     assert enrollment.score == 0.9
@@ -160,25 +148,12 @@ def test_a_commit_that_waited_for_its_attempt_to_be_closed_is_refused(attempt):
     """The attempt's row is locked with the others, so a commit that waited for a writer
     closing the attempt (a new attempt started) reads it closed, and stores nothing."""
     commit(attempt, 1, {"cmi.location": "p1"}, activity="a", result=RESULT)
-    locked, writer_done = threading.Event(), threading.Event()
 
-    def writer() -> None:  # as attempt_start closes the open attempt for a new one
-        try:
-            with transaction.atomic():
-                enrollment_lock(attempt.enrollment_id)
-                Attempt.objects.filter(pk=attempt.pk).update(is_open=False)
-                locked.set()
-                time.sleep(0.5)  # the commit starts meanwhile and waits
-        finally:
-            writer_done.set()
-            connections.close_all()
+    def close() -> None:  # as attempt_start closes the open attempt for a new one
+        enrollment_lock(attempt.enrollment_id)
+        Attempt.objects.filter(pk=attempt.pk).update(is_open=False)
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert locked.wait(5)
-    with pytest.raises(LaunchClosed):
+    with held_by_another(close), pytest.raises(LaunchClosed):
         commit(attempt, 2, {"cmi.location": "p2"}, activity="a", result=RESULT)
-    thread.join(5)
-    assert writer_done.is_set()
     state = ActivityState.objects.get(attempt=attempt, activity="a")
     assert state.cmi["cmi.location"] == "p1"

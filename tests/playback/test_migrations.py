@@ -99,55 +99,62 @@ def test_the_run_times_big_values_are_compressed_with_lz4_on_postgresql():
     assert [_compression(*column) for column in columns] == ["l"] * 4
 
 
-@pytest.mark.django_db(transaction=True)
-def test_suspend_data_moves_out_of_the_cmi_document_and_back():
+def _playback_at(name: str) -> list[tuple[str, str]]:
+    """A migration target: the other apps at their latest, playback at ``name``."""
     executor = MigrationExecutor(connection)
     others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "playback"]
-    before = [*others, ("playback", "0004_run_time_data_compressed_with_lz4")]
-    after = [*others, ("playback", "0005_suspend_data_apart")]
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    return [*others, ("playback", name)]
+
+
+def _migrate(target: list[tuple[str, str]] | None = None):
+    """Migrate to ``target`` (the latest when None); the models as they are then."""
+    executor = MigrationExecutor(connection)
+    target = target or executor.loader.graph.leaf_nodes()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+def _stored_at(name: str, documents: dict[str, dict], **fields) -> list[tuple[str, str]]:
+    """Playback migrated to ``name`` and an attempt's activities stored with these CMI
+    documents (and ``fields``) in the models as they were then; returns that target."""
+    target = _playback_at(name)
+    apps = _migrate(target)
     attempt_id = _attempt(apps, "scorm2004")
+    for activity, cmi in documents.items():
+        apps.get_model("playback", "ActivityState").objects.create(
+            attempt_id=attempt_id, activity=activity, cmi=cmi, **fields
+        )
+    return target
+
+
+def _states(target: list[tuple[str, str]]):
+    """The activities' rows, by activity, once migrated to ``target``."""
+    states = _migrate(target).get_model("playback", "ActivityState")
+    return list(states.objects.order_by("activity"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_suspend_data_moves_out_of_the_cmi_document_and_back():
     documents = {
         "saved": {"cmi.location": "p2", "cmi.suspend_data": "s" * 64_000},
         "emptied": {"cmi.suspend_data": ""},
         "never": {"cmi.location": "p1"},
     }
-    for activity, cmi in documents.items():
-        apps.get_model("playback", "ActivityState").objects.create(
-            attempt_id=attempt_id, activity=activity, cmi=cmi
-        )
+    before = _stored_at("0004_run_time_data_compressed_with_lz4", documents)
 
-    executor.loader.build_graph()
-    executor.migrate(after)
-    rows = apps_rows = (
-        executor.loader.project_state(after)
-        .apps.get_model("playback", "ActivityState")
-        .objects.order_by("activity")
-    )
-    assert [(r.activity, r.cmi, r.suspend_data) for r in apps_rows] == [
+    rows = _states(_playback_at("0005_suspend_data_apart"))
+    assert [(r.activity, r.cmi, r.suspend_data) for r in rows] == [
         ("emptied", {}, ""),
         ("never", {"cmi.location": "p1"}, None),
         ("saved", {"cmi.location": "p2"}, "s" * 64_000),
     ]
 
-    executor.loader.build_graph()
-    executor.migrate(before)
-    rows = executor.loader.project_state(before).apps.get_model("playback", "ActivityState")
-    assert {r.activity: r.cmi for r in rows.objects.all()} == documents
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert {r.activity: r.cmi for r in _states(before)} == documents
+    _migrate()  # leave the database as found
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_collections_elements_move_out_of_the_cmi_document_and_back():
-    executor = MigrationExecutor(connection)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "playback"]
-    before = [*others, ("playback", "0005_suspend_data_apart")]
-    after = [*others, ("playback", "0006_cmi_collections_apart")]
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
-    attempt_id = _attempt(apps, "scorm2004")
     interactions = {
         "cmi.interactions.0.id": "q1",
         "cmi.interactions.0.result": "correct",
@@ -160,27 +167,14 @@ def test_the_collections_elements_move_out_of_the_cmi_document_and_back():
     }
     single = {"cmi.location": "p2", "cmi.score.scaled": "0.9", "cmi.interactions._count": "2"}
     documents = {"both": {**single, **interactions}, "single": single, "empty": {}}
-    for activity, cmi in documents.items():
-        apps.get_model("playback", "ActivityState").objects.create(
-            attempt_id=attempt_id, activity=activity, cmi=cmi, suspend_data="s"
-        )
+    before = _stored_at("0005_suspend_data_apart", documents, suspend_data="s")
 
-    executor.loader.build_graph()
-    executor.migrate(after)
-    rows = (
-        executor.loader.project_state(after)
-        .apps.get_model("playback", "ActivityState")
-        .objects.order_by("activity")
-    )
+    rows = _states(_playback_at("0006_cmi_collections_apart"))
     assert [(r.activity, r.cmi, r.collections, r.suspend_data) for r in rows] == [
         ("both", single, interactions, "s"),
         ("empty", {}, {}, "s"),
         ("single", single, {}, "s"),
     ]
 
-    executor.loader.build_graph()
-    executor.migrate(before)
-    rows = executor.loader.project_state(before).apps.get_model("playback", "ActivityState")
-    assert {r.activity: r.cmi for r in rows.objects.all()} == documents
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert {r.activity: r.cmi for r in _states(before)} == documents
+    _migrate()
