@@ -343,8 +343,9 @@ def attempt_apply_progress(
     # No savepoint of its own: a failure here fails the caller's transaction as a whole.
     with transaction.atomic(savepoint=False):
         enrollment = locked.enrollment if locked else enrollment_lock(attempt.enrollment_id)
-        rows = locked.attempts if locked and locked.attempts is not None else None
-        if rows is None:
+        if locked and locked.attempts is not None:
+            rows = locked.attempts
+        else:
             rows = enrollment_attempts(attempt.enrollment_id)
         current = next(row for row in rows if row["pk"] == attempt.pk)
         outcome = _refusal(current, enrollment.learner.external_id, progress, order)

@@ -75,10 +75,13 @@ class LockedAttempt:
     #: attempts when this is its only one (see :func:`commit_lock`).
     enrollment: LockedEnrollment
     package_sha256: str
-    learner_id: int
     #: The activity's, where the database merges the CMI (elsewhere the commit reads the
     #: whole row); None when it has no row yet, or elsewhere.
     session: StoredSession | None
+
+    @property
+    def learner_id(self) -> int:
+        return self.enrollment.enrollment.learner_id
 
 
 class _Read(NamedTuple):
@@ -95,9 +98,9 @@ def merged_by_database() -> bool:
 @functools.cache
 def _names() -> tuple[list[str], list[str]]:
     """The attempt's and the enrolment's attribute names, in the statement's order."""
-    return select_list(Attempt, _ATTEMPT_FIELDS, "a")[1], select_list(Enrollment, LOCK_FIELDS, "e")[
-        1
-    ]
+    _, attempt = select_list(Attempt, _ATTEMPT_FIELDS, "a")
+    _, enrollment = select_list(Enrollment, LOCK_FIELDS, "e")
+    return attempt, enrollment
 
 
 @functools.cache
@@ -169,7 +172,6 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
             enrollment, [attempt_row(attempt, remote_id)] if alone else None
         ),
         package_sha256=sha256,
-        learner_id=enrollment.learner_id,
         session=StoredSession(state_id, *session)
         if state_id is not None and merged_by_database()
         else None,

@@ -323,16 +323,16 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
         if order <= (runtime.commit_launch, runtime.commit_sequence):
             raise StaleCommit(f"Commit {order} is older than the stored one.")
         progress = None
+        # SCORM 2004 on PostgreSQL: the activity's row updated without being read (below).
+        merged = None if play.scorm12 else locked.session
         if play.scorm12:
             state = _activity_read_and_write(
                 attempt, scorm12=True, launch=claims.launch, commit=commit
             )
             progress = _rolled_up_12(attempt, play, state)
         else:
-            if locked.session is not None:  # written below, after the writer's read
-                seconds = sum(
-                    _activity_seconds(locked.session, launch=claims.launch, commit=commit)
-                )
+            if merged is not None:
+                seconds = sum(_activity_seconds(merged, launch=claims.launch, commit=commit))
             else:  # elsewhere, or the activity's first commit
                 seconds = _activity_read_and_write(
                     attempt, scorm12=False, launch=claims.launch, commit=commit
@@ -350,10 +350,10 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
                 order=order,
                 locked=locked.enrollment,
             )
-        if not play.scorm12 and locked.session is not None:
-            # Only now: a statement sends the batch before it runs, and the writer's read of
-            # the attempts would have sent this write alone.
-            _activity_write(locked.session, launch=claims.launch, commit=commit)
+        if merged is not None:
+            # Only now: a statement sends the batch before it runs, and the reads above (the
+            # writer's of the attempts, the other activities' time) would have sent it alone.
+            _activity_write(merged, launch=claims.launch, commit=commit)
         written: dict[str, Any] = {
             "commit_launch": claims.launch,
             "commit_sequence": commit.sequence,
