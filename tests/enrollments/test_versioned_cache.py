@@ -65,28 +65,52 @@ def test_a_bump_rolled_back_is_written_with_the_next_commit(
     assert not versioned_cache._pending()
 
 
-@pytest.mark.skipif(not REDIS_URL, reason="set LMS_TEST_REDIS_URL to test on Redis")
-def test_on_redis_the_bumps_are_one_pipeline(settings, django_capture_on_commit_callbacks):
+@pytest.fixture
+def on_redis(settings):
+    if not REDIS_URL:
+        pytest.skip("set LMS_TEST_REDIS_URL to test on Redis")
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-    client = versioned_cache._redis()
     names = [f"test-{uuid.uuid4().hex}" for _ in range(2)]
     for name in names:
         assert versioned_put(name, None, name, seconds=60)
+    yield names
+    versioned_cache._redis().delete(*(key for name in names for key in versioned_cache._keys(name)))
+
+
+def _bump_all(names, django_capture_on_commit_callbacks):
     before = {name: versioned_get(name)[0] for name in names}
-    sent = []
-    pipeline = client.pipeline
-    client.pipeline = lambda **options: sent.append(options) or pipeline(**options)
-    try:
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            for name in names:
-                versioned_bump(name)
-    finally:
-        del client.pipeline
-    assert len(sent) == 1
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for name in names:
+            versioned_bump(name)
     for name in names:
         version, value = versioned_get(name)
         assert version != before[name]
         assert value is None
-        client.delete(*versioned_cache._keys(name))
+
+
+def test_on_redis_the_bumps_are_one_round_trip(
+    on_redis, monkeypatch, django_capture_on_commit_callbacks
+):
+    connection = versioned_cache._connection(versioned_cache._redis())
+    connection.connect()  # its greeting is sent once, not with the bumps
+    sent = []
+    send = connection.send_packed_command
+    monkeypatch.setattr(
+        connection, "send_packed_command", lambda *a, **k: sent.append(a) or send(*a, **k)
+    )
+    _bump_all(on_redis, django_capture_on_commit_callbacks)
+    assert len(sent) == 1
+    assert versioned_cache._connection(versioned_cache._redis()) is connection  # kept for the next
+
+
+def test_on_redis_a_connection_redis_closed_is_made_again(
+    on_redis, django_capture_on_commit_callbacks
+):
+    """Redis restarted, or dropped an idle client: the versions are written all the same."""
+    client = versioned_cache._redis()
+    connection = versioned_cache._connection(client)
+    connection.send_command("CLIENT", "ID")
+    client.client_kill_filter(_id=connection.read_response(), skipme=False)
+    _bump_all(on_redis, django_capture_on_commit_callbacks)
