@@ -18,6 +18,7 @@ worker's time (issue 13), most of it the pipeline's own bookkeeping.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import pickle
 import random
@@ -29,9 +30,11 @@ from django.core.cache import cache
 from django.db import transaction
 from redis import exceptions as redis_errors
 
+logger = logging.getLogger(__name__)
+
 VERSION_SECONDS = 24 * 60 * 60
 _bumped = threading.local()
-_own = threading.local()  # .connection, .pid: see _connection
+_own = threading.local()  # .connection: (client, process id, connection), see _connection
 #: Every call to Redis waits at most this long (a cache that does not answer is an error).
 TIMEOUT_SECONDS = 2
 _DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -126,16 +129,31 @@ def _write_pending() -> None:
     """Write a new version of every pending name: the first hook of a transaction writes them
     all, the others find none left. A name bumped in a transaction that was rolled back stays
     pending and is written with the next commit's: a version replaced for nothing costs its
-    readers one computation, never a stale value."""
+    readers one computation, never a stale value.
+
+    Redis failing fails nothing: the transaction is committed, and the cache only spares reads
+    (a commit stored must be answered as stored). The names stay pending for the thread's next
+    commit; until then a reader that still reaches Redis may get a value kept before, at most
+    for that value's ``seconds``."""
     names = _pending()
     if not names:
         return
     versions = {_keys(name)[0]: _new_version() for name in names}
-    names.clear()
     client = _redis()
     if client is None:
+        names.clear()
         cache.set_many(versions, timeout=VERSION_SECONDS)
         return
+    try:
+        _redis_set(client, versions)
+    except redis_errors.RedisError as err:
+        logger.warning("%d cache versions not written: %s", len(versions), type(err).__name__)
+        return
+    names.clear()
+
+
+def _redis_set(client: Any, versions: dict[str, str]) -> None:
+    """Set every key to its version, in one round trip on the thread's own connection."""
     connection = _connection(client)
     commands = [("SET", key, version, "EX", VERSION_SECONDS) for key, version in versions.items()]
     packed = connection.pack_commands(commands)
@@ -145,18 +163,24 @@ def _write_pending() -> None:
             for _ in commands:
                 connection.read_response()  # raises Redis's error, if it answered one
             return
-        except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+        except redis_errors.ConnectionError:  # closed (a restart, an idle client dropped)
             connection.disconnect()
             if not retry:
                 raise
+        except redis_errors.RedisError:
+            connection.disconnect()  # the other commands' replies are left unread
+            raise
 
 
 def _connection(client: Any) -> Any:
-    """This thread's own connection to Redis, made with the client's settings (no checkout
-    from the client's pool, no reset after each use); a forked process makes its own."""
-    connection = getattr(_own, "connection", None)
-    if connection is None or _own.pid != os.getpid():
+    """This thread's own connection to the client's Redis, made with the client's settings (no
+    checkout from the client's pool, no reset after each use); a forked process makes its
+    own."""
+    mine = getattr(_own, "connection", None)
+    if mine is None or mine[:2] != (client, os.getpid()):
+        if mine is not None and mine[1] == os.getpid():
+            mine[2].disconnect()  # another client's (settings changed: tests)
         pool = client.connection_pool
-        connection = pool.connection_class(**pool.connection_kwargs)
-        _own.connection, _own.pid = connection, os.getpid()
-    return connection
+        mine = (client, os.getpid(), pool.connection_class(**pool.connection_kwargs))
+        _own.connection = mine
+    return mine[2]

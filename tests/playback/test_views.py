@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from enrollments import versioned_cache
 from enrollments.models import Attempt
 from enrollments.services import (
     attempt_launch,
@@ -307,3 +308,32 @@ def test_a_package_file_costs_no_query(launched, django_assert_num_queries):
     assert response.status_code == 200
     with django_assert_num_queries(0):
         assert client.get(f"/content/p/{attempt.package_id}/missing.js").status_code == 404
+
+
+def test_a_commit_is_answered_as_stored_while_the_shared_cache_is_down(
+    launched, settings, closed_port, django_capture_on_commit_callbacks, caplog
+):
+    """The cache only spares reads: a commit stored is a commit answered. Its cached fragments'
+    new versions wait for the thread's next commit."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+        }
+    }
+    settings.SCORM_PANEL_CACHE_SECONDS = 60
+    attempt, token = launched
+    body = {
+        "token": token,
+        "activity": ACTIVITY,
+        "sequence": 1,
+        "changes": {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(lms_client(), "local_commit", body)
+    assert response.status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.score_scaled == 0.9
+    assert f"panel:{attempt.pk}" in versioned_cache._pending()
+    assert "cache versions not written" in caplog.text
+    versioned_cache._pending().clear()
