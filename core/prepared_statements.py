@@ -4,7 +4,8 @@ A connection that prepared a query before a migration changed the type of a colu
 (an ``AlterField``, even of a ``max_length``) fails that query with "cached plan must not change
 result type" for as long as it lives, and a failure leaves it usable, so Django keeps it up to
 ``CONN_MAX_AGE``. The request or task that fails so closes the process's connections instead:
-the next one connects again and prepares the query against the new schema.
+the next one connects again and prepares the query against the new schema. A task is run once
+more then (:class:`StalePlanRetryingTask`, every task's class): its work is not lost with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import sys
 from typing import Any
 
+from celery import Task
 from celery.signals import task_failure
 from django.core.signals import got_request_exception
 from django.db import connections
@@ -52,3 +54,18 @@ def _request_failed(sender: Any, **kwargs: Any) -> None:
 @receiver(task_failure, dispatch_uid="core.prepared_statements.task")
 def _task_failed(sender: Any = None, exception: BaseException | None = None, **kwargs: Any) -> None:
     close_after(exception)
+
+
+class StalePlanRetryingTask(Task):
+    """Every task's class: a task that failed on a stale prepared statement runs once more,
+    there and then, on a connection made again (a request that did is not repeated: its client
+    may send it again; a task's work would be lost). On the worker and run in-process alike."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as error:
+            if not close_after(error):
+                raise
+        logger.warning("Task %s runs once more after a stale prepared statement", self.name)
+        return super().__call__(*args, **kwargs)

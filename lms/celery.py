@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
 
-app = Celery("lms")
+# A task that failed on a prepared statement a migration outlived runs once more.
+app = Celery("lms", task_cls="core.prepared_statements:StalePlanRetryingTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

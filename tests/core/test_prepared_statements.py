@@ -3,6 +3,8 @@ connection serves until ``CONN_MAX_AGE``."""
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 from django.db import NotSupportedError, connection
@@ -65,3 +67,36 @@ def test_after_a_migration_changes_a_column_one_request_fails_and_the_next_conne
         migrate.execute('ALTER TABLE "courses_course" ALTER COLUMN "title" TYPE varchar(200)')
         migrate.close()
         connection.close()  # its statements were prepared against the altered column
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_failed_on_a_stale_plan_runs_once_more_on_a_new_connection():
+    from lms.celery import app
+
+    runs = []
+
+    def work(fail: int) -> str:
+        runs.append(connection.connection)
+        connection.ensure_connection()
+        if len(runs) <= fail:
+            raise _stale()
+        return "done"
+
+    task = app.task(name=f"tests.stale_plan.{uuid.uuid4().hex}")(work)
+    assert task.apply(args=(1,)).get() == "done"
+    assert len(runs) == 2
+    assert runs[1] is None  # the first run's connection was closed before the second
+    runs.clear()
+    with pytest.raises(NotSupportedError):  # once only: a plan stale again is an error
+        task.apply(args=(2,)).get()
+    assert len(runs) == 2
+    runs.clear()
+
+    def broken() -> None:
+        runs.append(connection.connection)
+        raise ZeroDivisionError
+
+    other = app.task(name=f"tests.other.{uuid.uuid4().hex}")(broken)
+    with pytest.raises(ZeroDivisionError):  # any other error: once
+        other.apply().get()
+    assert len(runs) == 1
