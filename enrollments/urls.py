@@ -12,5 +12,5 @@ urlpatterns = [
     path("courses/<slug:slug>/learners/", views.course_learners, name="course_learners"),
     path("attempts/<uuid:attempt_id>/", views.attempt_player, name="attempt_player"),
     path("attempts/<uuid:attempt_id>/progress/", views.attempt_progress, name="attempt_progress"),
-    path("attempts/<uuid:attempt_id>/exit/<str:token>/", views.attempt_exit, name="attempt_exit"),
+    path("attempts/<uuid:attempt_id>/exit/", views.attempt_exit, name="attempt_exit"),
 ]

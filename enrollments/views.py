@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING
 
@@ -150,13 +151,14 @@ def course_play(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _launch_context(request: HttpRequest, attempt) -> LaunchContext:
-    """The URLs a launch may hand its provider (each provider takes what it uses)."""
-    exit_url = reverse(
-        "enrollments:attempt_exit",
-        kwargs={"attempt_id": attempt.pk, "token": selectors.attempt_exit_token(attempt=attempt)},
-    )
+    """The URLs a launch may hand its provider (each provider takes what it uses). The exit
+    URL's token is its fragment, which browsers never send: no server's log ever holds it
+    (the exit page sends it in a POST's body; see ``attempt_exit``)."""
+    exit_path = reverse("enrollments:attempt_exit", kwargs={"attempt_id": attempt.pk})
     return LaunchContext(
-        exit_url=request.build_absolute_uri(exit_url),
+        exit_url=request.build_absolute_uri(exit_path)
+        + "#"
+        + selectors.attempt_exit_token(attempt=attempt),
         results_url=settings.SITE_URL.rstrip("/")
         + reverse("playback:notification", kwargs={"provider": attempt.provider}),
         player_url=content_launcher_url(request),
@@ -218,14 +220,21 @@ def attempt_progress(request: HttpRequest, attempt_id: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
+@csrf_exempt  # the POST's signed token authorises it; there may be no session (below)
 @never_cache
 @xframe_options_sameorigin  # loads inside the player's iframe
-def attempt_exit(request: HttpRequest, attempt_id: str, token: str) -> HttpResponse:
-    """Where a player goes when the learner leaves the course; tells the player page.
+def attempt_exit(request: HttpRequest, attempt_id: str) -> HttpResponse:
+    """Where a player goes when the learner leaves the course: a page that tells the player
+    page, and sends the token its URL carries in its fragment back here in a POST's body, which
+    records the exit (204).
 
     No login_required: a remote player's redirect here is a cross-site navigation that carries
-    no session cookie. The signed token in the URL stands for the learner instead."""
+    no session cookie. The signed token stands for the learner instead; it travels in the
+    fragment and the body only, never in a URL a server sees (and logs)."""
+    if request.method == "GET":
+        return render(request, "enrollments/exit.html", {"attempt_id": attempt_id})
+    token = request.body.decode("utf-8", "replace").strip()
     attempt = selectors.attempt_get_for_exit_token(attempt_id=str(attempt_id), token=token)
     services.attempt_record_exit(attempt=attempt)
-    return render(request, "enrollments/exit.html", {"attempt": attempt})
+    return HttpResponse(status=204)
