@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 VERSION_SECONDS = 24 * 60 * 60
 _bumped = threading.local()
-_own = threading.local()  # .connection: (client, process id, connection), see _connection
+_own = threading.local()  # .connection and what it was made for (.made_for): see _connection
 #: Every call to Redis waits at most this long (a cache that does not answer is an error).
 TIMEOUT_SECONDS = 2
 _DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -176,11 +176,11 @@ def _connection(client: Any) -> Any:
     """This thread's own connection to the client's Redis, made with the client's settings (no
     checkout from the client's pool, no reset after each use); a forked process makes its
     own."""
-    mine = getattr(_own, "connection", None)
-    if mine is None or mine[:2] != (client, os.getpid()):
-        if mine is not None and mine[1] == os.getpid():
-            mine[2].disconnect()  # another client's (settings changed: tests)
+    made_for = (client, os.getpid())
+    if getattr(_own, "made_for", None) != made_for:
+        if getattr(_own, "made_for", (None, None))[1] == os.getpid():
+            _own.connection.disconnect()  # another client's (settings changed: tests)
         pool = client.connection_pool
-        mine = (client, os.getpid(), pool.connection_class(**pool.connection_kwargs))
-        _own.connection = mine
-    return mine[2]
+        _own.connection = pool.connection_class(**pool.connection_kwargs)
+        _own.made_for = made_for
+    return _own.connection

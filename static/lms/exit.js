@@ -4,29 +4,26 @@
 (function () {
   "use strict";
   var token = window.location.hash.slice(1);
-  var attempt = document.body.dataset.attempt;
-
-  function tellPlayerPage() {
-    if (window.parent !== window) {
-      window.parent.postMessage({ type: "lms:attempt-exit", attempt: attempt }, window.location.origin);
-    }
-  }
-
-  if (!token) {
-    tellPlayerPage();
-    return;
-  }
-  // The token leaves the address bar and the history before anything else can read them.
-  window.history.replaceState(null, "", window.location.pathname);
-  fetch(window.location.pathname, {
-    method: "POST",
-    body: token,
-    headers: { "Content-Type": "text/plain;charset=UTF-8" },
-    credentials: "omit",
-    keepalive: true
-  })
-    .catch(function () {
+  var recorded = Promise.resolve();
+  if (token) {
+    // The token leaves the address bar and the history before anything else can read them.
+    window.history.replaceState(null, "", window.location.pathname);
+    recorded = fetch(window.location.pathname, {
+      method: "POST",
+      body: token,
+      headers: { "Content-Type": "text/plain;charset=UTF-8" },
+      credentials: "omit",
+      keepalive: true
+    }).catch(function () {
       /* the panel shows the attempt as it is stored either way */
-    })
-    .then(tellPlayerPage);
+    });
+  }
+  recorded.then(function () {
+    if (window.parent !== window) {
+      window.parent.postMessage(
+        { type: "lms:attempt-exit", attempt: document.body.dataset.attempt },
+        window.location.origin
+      );
+    }
+  });
 })();

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import pytest
@@ -12,12 +11,6 @@ from django.test import Client
 from core import health
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the checks run in threads of their own
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -65,10 +58,10 @@ def test_readyz_also_wants_every_migration_applied(client, monkeypatch):
     }
 
 
-def test_an_unreachable_broker_fails_the_check_and_leaks_no_secret(client, settings):
+def test_an_unreachable_broker_fails_the_check_and_leaks_no_secret(client, settings, closed_port):
     secret = "s3cret-broker-password"
     settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker is configured...
-    settings.CELERY_BROKER_URL = f"redis://:{secret}@127.0.0.1:{_closed_port()}/0"  # ...and down
+    settings.CELERY_BROKER_URL = f"redis://:{secret}@127.0.0.1:{closed_port}/0"  # ...and down
 
     response = client.get("/healthz")
 
@@ -93,11 +86,11 @@ def test_a_hung_check_fails_within_the_timeout(client, settings, monkeypatch):
     assert json.loads(response.content)["checks"]["storage"]["error"] == "Timeout"
 
 
-def test_a_broken_cache_fails_its_check(client, settings):
+def test_a_broken_cache_fails_its_check(client, settings, closed_port):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
         }
     }
 
