@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.background import broker_configured
+from core.shared_cache import cache_call
 from core.storage import delete_tree
 from courses.intake import PackageInfo, PackageRejected, extract_package, inspect_package
 from courses.intake.errors import human_size
@@ -317,7 +318,9 @@ def package_import_advance(*, package: Package) -> None:
     most every ``IMPORT_CHECK_INTERVAL_SECONDS`` whoever asks."""
     if broker_configured() or package.status != ImportState.PROCESSING:
         return
-    if cache.add(f"package-import-check:{package.pk}", 1, IMPORT_CHECK_INTERVAL_SECONDS):
+    key = f"package-import-check:{package.pk}"
+    # While the cache is down nobody checks: once per interval cannot be kept.
+    if cache_call("import check", lambda: cache.add(key, 1, IMPORT_CHECK_INTERVAL_SECONDS), False):
         package_import_check(package=package)
 
 
@@ -487,7 +490,10 @@ def package_upload_append(
     if offset + size > upload.length:
         raise UploadError("The chunk goes past the length declared when the upload began.")
     lock = f"package-upload-lock:{upload.id}"
-    if not cache.add(lock, 1, _UPLOAD_LOCK_SECONDS):
+    locked = cache_call("upload lock", lambda: cache.add(lock, 1, _UPLOAD_LOCK_SECONDS), None)
+    if locked is None:  # the cache is down: no chunk can be stored safely now
+        raise UploadBusy("Uploads are paused for a moment; send the chunk again shortly.")
+    if not locked:
         raise UploadBusy("Another request is storing a chunk of this upload.")
     try:
         stored = _stored_offset(upload.id)  # again, now that no other request can write
@@ -507,7 +513,7 @@ def package_upload_append(
             default_storage.delete(saved)
             raise UploadOffsetMismatch(_stored_offset(upload.id))
     finally:
-        cache.delete(lock)
+        cache_call("upload unlock", lambda: cache.delete(lock), None)
     return dataclasses.replace(upload, offset=offset + size)
 
 

@@ -30,6 +30,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.cache import cache
 
+from core.shared_cache import RETRY_SECONDS, cache_call
 from providers.exceptions import ProviderRateLimited
 
 SLOTS = 12
@@ -130,7 +131,13 @@ def _turn(provider: str, attempt_id: str, now: float, share: int) -> Grant:
 
 def read_acquire(*, provider: str, attempt_id: str, kind: ReadKind) -> Grant:
     """Ask for one read of ``attempt_id``'s result from ``provider``; a granted read is
-    counted, so make it."""
+    counted, so make it. While the cache is down no read can be counted, so none is granted:
+    the provider's limits hold, and the stored result is shown meanwhile."""
+    refused = Grant(False, RETRY_SECONDS)
+    return cache_call("read budget", lambda: _acquire(provider, attempt_id, kind), refused)
+
+
+def _acquire(provider: str, attempt_id: str, kind: ReadKind) -> Grant:
     now = _now()
     budget = budget_for(provider)
     if kind is ReadKind.REFRESH:

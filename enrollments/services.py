@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.background import broker_configured, run_later
 from core.rows import update_row
+from core.shared_cache import cache_call
 from courses.models import Course, Package
 from providers import ProviderError, get_provider
 from providers.exceptions import LaunchUnavailable
@@ -467,7 +468,9 @@ def attempt_settle_later(*, attempt_id: str, countdown: float | None = None) -> 
     from .tasks import attempt_settle_task  # tasks import this module
 
     countdown = settings.SCORM_REFRESH_MIN_INTERVAL_SECONDS if countdown is None else countdown
-    if not cache.add(f"attempt-settle:{attempt_id}", 1, timeout=max(1, math.ceil(countdown))):
+    key, seconds = f"attempt-settle:{attempt_id}", max(1, math.ceil(countdown))
+    # While the cache is down no chain starts: the panel's polls settle the attempt.
+    if not cache_call("settle chain", lambda: cache.add(key, 1, timeout=seconds), False):
         return False
     return run_later(attempt_settle_task, attempt_id, countdown=countdown)
 

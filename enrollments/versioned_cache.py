@@ -30,6 +30,8 @@ from django.core.cache import cache
 from django.db import transaction
 from redis import exceptions as redis_errors
 
+from core.shared_cache import cache_call, cache_failed, cache_reachable
+
 logger = logging.getLogger(__name__)
 
 VERSION_SECONDS = 24 * 60 * 60
@@ -74,7 +76,12 @@ def _set(key: str, value: Any, seconds: int, *, only_new: bool = False) -> bool:
 
 
 def versioned_get(name: str) -> tuple[str | None, Any]:
-    """(the current version of ``name``, the value stored under it or None): one round trip."""
+    """(the current version of ``name``, the value stored under it or None): one round trip.
+    (None, None) while the cache is down: the caller computes the value, and keeps nothing."""
+    return cache_call("versioned read", lambda: _get(name), (None, None))
+
+
+def _get(name: str) -> tuple[str | None, Any]:
     version_key, value_key = _keys(name)
     client = _redis()
     if client is None:
@@ -92,7 +99,12 @@ def versioned_get(name: str) -> tuple[str | None, Any]:
 
 def versioned_put(name: str, version: str | None, value: Any, *, seconds: int) -> bool:
     """Keep ``value``, computed from data read under ``version`` (what :func:`versioned_get`
-    returned before the read), for at most ``seconds``. Returns whether it was kept."""
+    returned before the read), for at most ``seconds``. Returns whether it was kept (never
+    while the cache is down)."""
+    return cache_call("versioned write", lambda: _put(name, version, value, seconds), False)
+
+
+def _put(name: str, version: str | None, value: Any, seconds: int) -> bool:
     version_key, value_key = _keys(name)
     if version is None:
         version = _new_version()
@@ -138,6 +150,9 @@ def _write_pending() -> None:
     names = _pending()
     if not names:
         return
+    if not cache_reachable():
+        logger.warning("%d cache versions not written: the cache is down", len(names))
+        return
     versions = {_keys(name)[0]: _new_version() for name in names}
     client = _redis()
     if client is None:
@@ -148,6 +163,7 @@ def _write_pending() -> None:
         _redis_set(client, versions)
     except redis_errors.RedisError as err:
         logger.warning("%d cache versions not written: %s", len(versions), type(err).__name__)
+        cache_failed(err, "versions write")
         return
     names.clear()
 

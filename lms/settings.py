@@ -68,9 +68,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://lms")}
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # A cache that does not answer is an error, not a wait (core.shared_cache).
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_timeout=2, socket_connect_timeout=2)
 # Every page and every progress poll reads the session: from the cache, written through to the
-# database, which stays the truth (a flushed or restarted cache signs no one out).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# database, which stays the truth (a flushed or restarted cache signs no one out; a cache that
+# is down fails no page: core.sessions).
+SESSION_ENGINE = "core.sessions"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

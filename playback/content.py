@@ -32,6 +32,7 @@ from django.core.cache import cache
 from django.core.files.storage import Storage, default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 
+from core.shared_cache import cache_call
 from core.storage import file_size, local_path, open_range, signed_url
 
 CHUNK_SIZE = 256 * 1024  # when the app copies the bytes itself (no sendfile)
@@ -97,11 +98,13 @@ def _size(storage: Storage, name: str) -> int | None:
     if local_path(storage, name) is not None:
         return file_size(storage, name)  # a stat: cheaper than the cache
     key = "content-size:" + hashlib.sha256(name.encode()).hexdigest()
-    size = cache.get(key)
+    size = cache_call("content size read", lambda: cache.get(key), None)
     if size is None:
         size = file_size(storage, name)  # one HEAD on S3
         if size is not None:
-            cache.set(key, size, _SIZE_CACHE_SECONDS)
+            cache_call(
+                "content size write", lambda: cache.set(key, size, _SIZE_CACHE_SECONDS), None
+            )
     return size
 
 

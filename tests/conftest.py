@@ -29,8 +29,11 @@ def _fresh_state():
     each test with an empty cache (rate limits live there)."""
     from django.core.cache import cache
 
+    from core.shared_cache import cache_reset
+
     reset_registry()
     cache.clear()
+    cache_reset()
     yield
     reset_registry()
 
@@ -41,6 +44,17 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def cache_down(settings, closed_port):
+    """The shared cache is Redis, and Redis is down (nothing listens on its port)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+        }
+    }
 
 
 @pytest.fixture

@@ -311,16 +311,10 @@ def test_a_package_file_costs_no_query(launched, django_assert_num_queries):
 
 
 def test_a_commit_is_answered_as_stored_while_the_shared_cache_is_down(
-    launched, settings, closed_port, django_capture_on_commit_callbacks, caplog
+    launched, settings, cache_down, django_capture_on_commit_callbacks, caplog
 ):
     """The cache only spares reads: a commit stored is a commit answered. Its cached fragments'
     new versions wait for the thread's next commit."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
-        }
-    }
     settings.SCORM_PANEL_CACHE_SECONDS = 60
     attempt, token = launched
     body = {
