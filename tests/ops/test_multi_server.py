@@ -18,18 +18,11 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import requests
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from playwright.sync_api import Browser, Page, expect
 
@@ -39,14 +32,22 @@ from enrollments.models import Attempt
 from enrollments.services import enrollment_create, learner_get_or_create
 from playback.models import ActivityState
 from tests.e2e.journeys import leave_course, play_safe_passwords_through
-from tests.factories import CourseFactory, UserFactory
+from tests.factories import CourseFactory
 from tests.ops.balancer import Balancer
-from tests.ops.test_procfile import procfile
+from tests.ops.servers import (
+    ROOT,
+    Deployment,
+    database_url,
+    free_port,
+    manage,
+    sign_in,
+    user,
+    wait_for,
+    wait_ready,
+)
 from tests.storage import s3
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "")
-PASSWORD = "multi-server-pass"
 PROGRESS = re.compile(r"^/learn/attempts/[0-9a-f-]{36}/progress/")
 # What README's Production section sets and runs, and so this test does.
 README_VARIABLES = (
@@ -81,78 +82,13 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+@dataclass
+class BalancedDeployment(Deployment):
+    balancer: Balancer | None = None
 
 
 def _redis_db(number: int) -> str:
     return urlsplit(REDIS_URL)._replace(path=f"/{number}").geturl()
-
-
-@dataclass
-class Deployment:
-    url: str  # the load balancer, as learners reach the LMS
-    environment: dict[str, str]
-    logs: Path
-    balancer: Balancer
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-    def start(self, name: str, process_type: str, **extra: str) -> None:
-        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        self.processes[name] = subprocess.Popen(  # noqa: S603
-            ["/bin/bash", "-c", "exec " + procfile()[process_type]],
-            cwd=ROOT,
-            env={**self.environment, **extra},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def stop(self, name: str) -> None:
-        """Stop as an orchestrator does: SIGTERM, and gunicorn finishes what it was doing."""
-        process = self.processes[name]
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")
-
-
-def _manage(environment: dict[str, str], *args: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _wait_ready(port: int, process: subprocess.Popen, log: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"the server exited:\n{log}"
-        try:  # the first request loads the app: slow on a busy machine
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=15).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"server on {port} not ready in time")
 
 
 def _route(method: str, host: str, path: str) -> list[str]:
@@ -166,7 +102,7 @@ def deployment(transactional_db, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("several app servers need PostgreSQL: set DATABASE_URL to it")
     bucket = s3.new_bucket()
-    ports = {"A": _free_port(), "B": _free_port()}
+    ports = {"A": free_port(), "B": free_port()}
     with Balancer(ports, _route) as balancer:
         lms, content = f"http://localhost:{balancer.port}", f"http://127.0.0.1:{balancer.port}"
         environment = {
@@ -180,7 +116,7 @@ def deployment(transactional_db, tmp_path):
             "CSRF_TRUSTED_ORIGINS": lms,
             "SCORM_CONTENT_ORIGIN": content,
             "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback: no TLS terminator here
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CACHE_URL": _redis_db(int(urlsplit(REDIS_URL).path.strip("/") or 0) + 1),
             "CELERY_BROKER_URL": REDIS_URL,
             **s3.s3_environment(bucket),
@@ -193,38 +129,22 @@ def deployment(transactional_db, tmp_path):
         }
         assert set(README_VARIABLES) <= set(environment)
         for command in README_COMMANDS:
-            _manage(environment, *command)
+            manage(environment, *command)
         logs = tmp_path / "logs"
         logs.mkdir()
-        deployed = Deployment(url=lms, environment=environment, logs=logs, balancer=balancer)
+        deployed = BalancedDeployment(lms, environment, logs, balancer=balancer)
         try:
             for name, port in ports.items():
                 deployed.start(name, "web", PORT=str(port), BIND="127.0.0.1")
             deployed.start("worker", "worker")
             for name, port in ports.items():
-                _wait_ready(port, deployed.processes[name], deployed.log(name))
+                wait_ready(port, deployed.processes[name], deployed.log(name))
             yield deployed
         finally:
             for name, process in deployed.processes.items():
                 if process.poll() is None:
                     deployed.stop(name)
             s3.delete_bucket(bucket)
-
-
-def _user(username: str, **fields):
-    hasher = PBKDF2PasswordHasher()  # the servers' hasher (the tests' own is a fast MD5)
-    user = UserFactory(username=username, **fields)
-    user.password = hasher.encode(PASSWORD, hasher.salt())
-    user.save(update_fields=["password"])
-    return user
-
-
-def _sign_in(page: Page, url: str, username: str) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda address: "/accounts/login/" not in address)
 
 
 def _admin_uploads(page: Page, url: str, course_title: str, zip_path: Path) -> int:
@@ -237,15 +157,8 @@ def _admin_uploads(page: Page, url: str, course_title: str, zip_path: Path) -> i
     return int(re.search(r"/package/(\d+)/change/", page.url)[1])
 
 
-def _wait_for(condition, *, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.25)
-
-
 def test_two_servers_and_a_worker_lose_nothing_when_one_server_stops(
-    deployment: Deployment, browser: Browser, tmp_path
+    deployment: BalancedDeployment, browser: Browser, tmp_path
 ):
     balancer = deployment.balancer
     course = CourseFactory(
@@ -255,18 +168,18 @@ def test_two_servers_and_a_worker_lose_nothing_when_one_server_stops(
         is_published=True,
         self_enrollment=True,
     )
-    _user("ada", first_name="Ada", last_name="Admin", is_staff=True, is_superuser=True)
-    learner = _user("lea", first_name="Lea", last_name="Learner")
+    user("ada", first_name="Ada", last_name="Admin", is_staff=True, is_superuser=True)
+    learner = user("lea", first_name="Lea", last_name="Learner")
     enrollment_create(learner=learner_get_or_create(user=learner), course=course)
 
     # The admin uploads on server A; the worker imports it into the bucket.
     zip_path = tmp_path / "safe-passwords.zip"
     zip_path.write_bytes(build_demo_zip("safe-passwords"))
     admin = browser.new_context().new_page()
-    _sign_in(admin, deployment.url, "ada")
+    sign_in(admin, deployment.url, "ada")
     package_id = _admin_uploads(admin, deployment.url, course.title, zip_path)
     package = Package.objects.get(pk=package_id)
-    _wait_for(
+    wait_for(
         lambda: Package.objects.get(pk=package_id).status == Package.Status.READY,
         timeout=60,
         message=f"not imported:\n{deployment.log('worker')}",
@@ -281,7 +194,7 @@ def test_two_servers_and_a_worker_lose_nothing_when_one_server_stops(
 
     # The learner plays on B, the panel polls A; B stops after two pages.
     learner_page = browser.new_context().new_page()
-    _sign_in(learner_page, deployment.url, "lea")
+    sign_in(learner_page, deployment.url, "lea")
     stopped_at: list[int] = []
 
     def stop_server_b() -> None:
@@ -320,7 +233,7 @@ def test_two_servers_and_a_worker_lose_nothing_when_one_server_stops(
         cmi.update(state.cmi)
     assert cmi.get("cmi.core.lesson_location", cmi.get("cmi.location")) == "page-5"
     instructor = browser.new_context().new_page()
-    _sign_in(instructor, deployment.url, "ada")
+    sign_in(instructor, deployment.url, "ada")
     instructor.goto(f"{deployment.url}/gradebook/{course.slug}/")
     row = instructor.locator("#gradebook-table tbody tr", has_text="Lea Learner")
     expect(row.get_by_role("cell", name="Passed", exact=True)).to_be_visible()
