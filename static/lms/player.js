@@ -46,8 +46,16 @@
       if (event.data.type === "lms:left" && pending) pending();
       document.body.dataset.playerReady = ready ? "true" : "false";
     });
-    // Asked as well as told: a "ready" sent before this page listened is not lost.
-    frame.contentWindow.postMessage({ type: "lms:player-ready?" }, origin);
+    // Asked as well as told: a "ready" sent before this page listened is not lost. Not while
+    // the frame still holds this page's blank document (readable from here): the player has
+    // not started, will say so itself, and a message to it would be refused with a warning.
+    var started;
+    try {
+      started = !frame.contentWindow.location.href; // readable: still this page's document
+    } catch (crossOrigin) {
+      started = true;
+    }
+    if (started) frame.contentWindow.postMessage({ type: "lms:player-ready?" }, origin);
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[href]");
       if (!ready || !link || link.target || link.hasAttribute("download")) return;

@@ -175,7 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def browser_problems(request, page):
     """Zero alert dialogs and zero console errors is the bar, in every frame of every page of
-    the test's browser context. A confirm() or prompt() of content is a question to the learner,
+    the test's browser context, and no warning from our own scripts. A confirm() or prompt() of content is a question to the learner,
     not an error: it is answered "OK" (a test may answer otherwise by setting
     ``page.dialog_answer = False`` first). What happened is in ``page.browser_problems``."""
     problems: list[str] = []
@@ -184,8 +184,11 @@ def browser_problems(request, page):
         auditing = getattr(message.page, "auditing", False)
         if auditing and "Applying inline style violates" in message.text:
             return  # axe-core's own measuring (tests/e2e/accessibility.py), not the page's
+        where = message.location.get("url", "")
         if message.type == "error":
-            problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
+            problems.append(f"console error: {message.text} ({where})")
+        elif message.type == "warning" and "/static/" in where:  # our scripts' (not content's)
+            problems.append(f"console warning: {message.text} ({where})")
 
     def on_dialog(dialog) -> None:
         if dialog.type == "alert":
