@@ -90,3 +90,15 @@ def leave_course(page: Page) -> None:
     player's frame. The panel then settles on the session's last commit and stops."""
     content(page).get_by_role("button", name="Save and exit").click()
     expect(player(page).get_by_text("You have left the course")).to_be_visible()
+
+
+def pass_safe_passwords(
+    page: Page, base_url: str, *, midway: Callable[[], None] = lambda: None
+) -> None:
+    """:func:`play_safe_passwords_through`, leave, and see the panel settle on the result."""
+    play_safe_passwords_through(page, base_url, midway=midway)
+    leave_course(page)
+    panel = page.locator("#progress-panel")
+    expect(panel).to_have_attribute("data-state", "final", timeout=20_000)
+    expect(panel.locator("[data-field=score]")).to_have_text("100%")
+    expect(panel.locator("[data-field=status]")).to_have_text("Passed")

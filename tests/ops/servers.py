@@ -5,6 +5,7 @@ PostgreSQL (the test database), and driven by Debian's Chromium."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -35,6 +37,27 @@ def database_url() -> str:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def environment(tmp_path: Path, *, lms: str, content: str, cache_url: str) -> dict[str, str]:
+    """README's Production section's variables with this machine's services: the LMS at
+    ``lms``, package content at ``content``; add the storage's, the broker's and others."""
+    return {
+        "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": urlsplit(lms).hostname,
+        "SITE_URL": lms,
+        "CSRF_TRUSTED_ORIGINS": lms,
+        "SCORM_CONTENT_ORIGIN": content,
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback: no TLS terminator here
+        "DATABASE_URL": database_url(),
+        "CACHE_URL": cache_url,
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "SCORM_PROGRESS_POLL_SECONDS": "1",
+        "WEB_CONCURRENCY": "1",
+    }
 
 
 @dataclass
