@@ -150,8 +150,8 @@ def _write_pending() -> None:
     names = _pending()
     if not names:
         return
-    if not cache_reachable():
-        logger.warning("%d cache versions not written: the cache is down", len(names))
+    if not cache_reachable():  # its failure is logged once per period (core.shared_cache)
+        logger.debug("%d cache versions not written: the cache is down", len(names))
         return
     versions = {_keys(name)[0]: _new_version() for name in names}
     client = _redis()
