@@ -15,7 +15,12 @@ from typing import Any
 
 from django.conf import settings
 
-from .versioned_cache import versioned_bump, versioned_get, versioned_put
+from .versioned_cache import (
+    versioned_bump,
+    versioned_get,
+    versioned_put,
+    versioned_read_with_session,
+)
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,19 @@ def _name(attempt_id: Any) -> str:
     return f"panel:{attempt_id}"
 
 
-def panel_cached(*, attempt_id: Any) -> tuple[str | None, CachedPanel | None]:
-    """(the panel's current version, its fragment if one is valid), in one cache read."""
+def panel_read_with_session(*, attempt_id: Any, session: Any) -> None:
+    """Have the panel read with the request's session, in its round trip (before anything
+    reads the session: the poll's login check); :func:`panel_cached` then reads nothing."""
+    if settings.SCORM_PANEL_CACHE_SECONDS:
+        versioned_read_with_session(_name(attempt_id), session)
+
+
+def panel_cached(*, attempt_id: Any, session: Any = None) -> tuple[str | None, CachedPanel | None]:
+    """(the panel's current version, its fragment if one is valid), in one cache read, or
+    none when it was read with ``session`` (:func:`panel_read_with_session`)."""
     if not settings.SCORM_PANEL_CACHE_SECONDS:
         return None, None
-    version, entry = versioned_get(_name(attempt_id))
+    version, entry = versioned_get(_name(attempt_id), session=session)
     if entry is not None and entry.valid_until > time.time():
         return version, entry
     return version, None

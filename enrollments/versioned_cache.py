@@ -7,9 +7,9 @@ Only worth it with a cache every process shares (a version replaced in one proce
 cache would leave the others' values stale): the callers' settings are 0 (nothing kept)
 without ``CACHE_URL``.
 
-On Redis, keys are read and written through one Redis client per process: Django's cache
-client builds a new one for every call (about 60 µs, and 100 more of key checks), which is
-most of what a progress poll with nothing new costs beyond a login-required no-op view. A
+On Redis, keys are read and written through one Redis client per process
+(:func:`core.shared_cache.redis_client`); a progress poll reads its fragment in its session's
+round trip (:func:`versioned_read_with_session`). A
 transaction's new versions go through a connection of the thread's own, their commands packed
 together: through the client's pipeline they cost a result-changing run-time commit 9% of its
 worker's time (issue 13), most of it the pipeline's own bookkeeping.
@@ -17,7 +17,6 @@ worker's time (issue 13), most of it the pipeline's own bookkeeping.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import pickle
@@ -25,47 +24,25 @@ import random
 import threading
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from redis import exceptions as redis_errors
 
-from core.shared_cache import cache_call, cache_failed, cache_reachable
+from core.shared_cache import cache_call, cache_failed, cache_reachable, redis_client
 
 logger = logging.getLogger(__name__)
 
 VERSION_SECONDS = 24 * 60 * 60
 _bumped = threading.local()
 _own = threading.local()  # .connection and what it was made for (.made_for): see _connection
-#: Every call to Redis waits at most this long (a cache that does not answer is an error).
-TIMEOUT_SECONDS = 2
-_DJANGO_REDIS = "django.core.cache.backends.redis.RedisCache"
 
 
 def _keys(name: str) -> tuple[str, str]:
     return f"lms:{name}:version", f"lms:{name}:value"
 
 
-@functools.cache
-def _redis_client(location: str) -> Any:
-    import redis
-
-    return redis.Redis.from_url(
-        location, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
-    )
-
-
-def _redis() -> Any | None:
-    """A process-wide Redis client when the cache is Redis, else None (the cache API)."""
-    config = settings.CACHES["default"]
-    if config["BACKEND"] != _DJANGO_REDIS:
-        return None
-    location = config["LOCATION"]
-    return _redis_client(location if isinstance(location, str) else location[0])
-
-
 def _set(key: str, value: Any, seconds: int, *, only_new: bool = False) -> bool:
-    client = _redis()
+    client = redis_client()
     if client is None:
         if only_new:
             return cache.add(key, value, timeout=seconds)
@@ -75,20 +52,32 @@ def _set(key: str, value: Any, seconds: int, *, only_new: bool = False) -> bool:
     return bool(client.set(key, raw, ex=seconds, nx=only_new))
 
 
-def versioned_get(name: str) -> tuple[str | None, Any]:
-    """(the current version of ``name``, the value stored under it or None): one round trip.
-    (None, None) while the cache is down: the caller computes the value, and keeps nothing."""
-    return cache_call("versioned read", lambda: _get(name), (None, None))
+def versioned_read_with_session(name: str, session: Any) -> None:
+    """Have ``name`` read with the request's session, in its round trip (on Redis, when the
+    session is not read yet): the next :func:`versioned_get` of it with that session reads
+    nothing more. The session store must be :class:`core.sessions.SessionStore`."""
+    session.read_along(_keys(name))
 
 
-def _get(name: str) -> tuple[str | None, Any]:
+def versioned_get(name: str, *, session: Any = None) -> tuple[str | None, Any]:
+    """(the current version of ``name``, the value stored under it or None): one round trip,
+    none when it was read with ``session`` (:func:`versioned_read_with_session`). (None, None)
+    while the cache is down: the caller computes the value, and keeps nothing."""
+    return cache_call("versioned read", lambda: _get(name, session), (None, None))
+
+
+def _get(name: str, session: Any) -> tuple[str | None, Any]:
     version_key, value_key = _keys(name)
-    client = _redis()
+    client = redis_client()
+    read = session.read_along_values() if session is not None else None
     if client is None:
         found = cache.get_many([version_key, value_key])
         version, stored = found.get(version_key), found.get(value_key)
     else:
-        raw_version, raw_value = client.mget([version_key, value_key])
+        if read is not None and version_key in read and value_key in read:
+            raw_version, raw_value = read[version_key], read[value_key]
+        else:
+            raw_version, raw_value = client.mget([version_key, value_key])
         version = raw_version.decode() if raw_version else None
         # Our own values (pickled as Django's cache pickles its own).
         stored = pickle.loads(raw_value) if raw_value else None  # noqa: S301
@@ -154,7 +143,7 @@ def _write_pending() -> None:
         logger.debug("%d cache versions not written: the cache is down", len(names))
         return
     versions = {_keys(name)[0]: _new_version() for name in names}
-    client = _redis()
+    client = redis_client()
     if client is None:
         names.clear()
         cache.set_many(versions, timeout=VERSION_SECONDS)

@@ -6,7 +6,9 @@ attempts), domain work through the services, provider calls only through the int
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -189,7 +191,20 @@ def attempt_player(request: HttpRequest, attempt_id: str) -> HttpResponse:
     )
 
 
+def _panel_read_with_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The poll's cached fragment is read in the same round trip as its session (which
+    ``login_required`` reads next): a poll makes the cache round trips of any signed-in page."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, attempt_id: str) -> HttpResponse:
+        panel_cache.panel_read_with_session(attempt_id=attempt_id, session=request.session)
+        return view(request, attempt_id)
+
+    return wrapped
+
+
 @require_GET
+@_panel_read_with_session
 @login_required
 @never_cache
 def attempt_progress(request: HttpRequest, attempt_id: str) -> HttpResponse:
@@ -197,7 +212,7 @@ def attempt_progress(request: HttpRequest, attempt_id: str) -> HttpResponse:
     SQL, no rendering); otherwise one query of the panel's columns. A remote attempt whose
     result may still change gets a refresh in its turn (queued, or read quickly without a
     worker), which lands in the database for a later poll."""
-    version, cached = panel_cache.panel_cached(attempt_id=attempt_id)
+    version, cached = panel_cache.panel_cached(attempt_id=attempt_id, session=request.session)
     if cached is not None and cached.user_id != request.user.pk:
         raise Http404("No such attempt.")
     if cached is None:

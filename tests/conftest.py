@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -44,6 +45,43 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+#: A Redis database the tests may flush (production's shared cache); the tests that need it skip
+#: without it.
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The shared cache is Redis, as in production (an empty database of its own)."""
+    if not REDIS_URL:
+        pytest.skip("set LMS_TEST_REDIS_URL to test on Redis")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch):
+    """Each round trip to Redis (any client's) as it goes: the name of its (first) command."""
+    from redis.connection import AbstractConnection
+
+    sent: list[str] = []
+    send = AbstractConnection.send_packed_command
+
+    def counted(connection, command, check_health=True):
+        first = command[0] if isinstance(command, list | tuple) else command
+        sent.append(bytes(first).split(b"\r\n", 3)[2].decode())  # *<n>, $<len>, the name
+        return send(connection, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    return sent
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 from unittest.mock import patch
@@ -355,31 +354,23 @@ def test_a_panel_renders_again_when_its_settle_window_closes(client, settings, l
         assert client.get(panel_url(attempt), **HTMX).status_code == 286
 
 
-REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL") or (
-    os.environ.get("CACHE_URL", "") if os.environ.get("CACHE_URL", "").startswith("redis") else ""
-)
-
-
-@pytest.mark.skipif(not REDIS_URL, reason="set LMS_TEST_REDIS_URL to test the panel on Redis")
 def test_on_redis_a_poll_with_nothing_new_reads_nothing_and_a_write_shows(
     client,
-    settings,
+    redis_cache,
+    redis_round_trips,
     learner_user,
     attempt,
     django_assert_num_queries,
     django_capture_on_commit_callbacks,
 ):
-    """Production's path: the fragment and its version live in Redis, shared by processes."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-    from django.core.cache import cache
-
-    cache.clear()
+    """Production's path: the fragment and its version live in Redis, shared by processes, and
+    are read in the session's round trip: a poll costs what a login-required no-op page does."""
     client.force_login(learner_user)
     first = client.get(panel_url(attempt), **HTMX)
-    with django_assert_num_queries(1):  # the user; the session comes from Redis too
+    redis_round_trips.clear()
+    with django_assert_num_queries(1):  # the user
         assert client.get(panel_url(attempt), **HTMX).content == first.content
+    assert redis_round_trips == ["MGET"]  # the session, the fragment and its version
 
     with django_capture_on_commit_callbacks(execute=True):
         attempt_apply_progress(
@@ -387,4 +378,3 @@ def test_on_redis_a_poll_with_nothing_new_reads_nothing_and_a_write_shows(
         )
 
     assert "75%" in client.get(panel_url(attempt), **HTMX).content.decode()
-    cache.clear()

@@ -3,19 +3,17 @@ in one round trip."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 from django.core.cache import cache, caches
 from django.db import transaction
 
+from core.shared_cache import redis_client
 from enrollments import versioned_cache
 from enrollments.versioned_cache import versioned_bump, versioned_get, versioned_put
 
 pytestmark = pytest.mark.django_db
-
-REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "")
 
 
 @pytest.fixture
@@ -66,17 +64,11 @@ def test_a_bump_rolled_back_is_written_with_the_next_commit(
 
 
 @pytest.fixture
-def on_redis(settings):
-    if not REDIS_URL:
-        pytest.skip("set LMS_TEST_REDIS_URL to test on Redis")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+def on_redis(redis_cache):
     names = [f"test-{uuid.uuid4().hex}" for _ in range(2)]
     for name in names:
         assert versioned_put(name, None, name, seconds=60)
-    yield names
-    versioned_cache._redis().delete(*(key for name in names for key in versioned_cache._keys(name)))
+    return names
 
 
 def _bump_all(names, django_capture_on_commit_callbacks):
@@ -93,7 +85,7 @@ def _bump_all(names, django_capture_on_commit_callbacks):
 def test_on_redis_the_bumps_are_one_round_trip(
     on_redis, monkeypatch, django_capture_on_commit_callbacks
 ):
-    connection = versioned_cache._connection(versioned_cache._redis())
+    connection = versioned_cache._connection(redis_client())
     connection.connect()  # its greeting is sent once, not with the bumps
     sent = []
     send = connection.send_packed_command
@@ -102,14 +94,14 @@ def test_on_redis_the_bumps_are_one_round_trip(
     )
     _bump_all(on_redis, django_capture_on_commit_callbacks)
     assert len(sent) == 1
-    assert versioned_cache._connection(versioned_cache._redis()) is connection  # kept for the next
+    assert versioned_cache._connection(redis_client()) is connection  # kept for the next
 
 
 def test_on_redis_a_connection_redis_closed_is_made_again(
     on_redis, django_capture_on_commit_callbacks
 ):
     """Redis restarted, or dropped an idle client: the versions are written all the same."""
-    client = versioned_cache._redis()
+    client = redis_client()
     connection = versioned_cache._connection(client)
     connection.send_command("CLIENT", "ID")
     client.client_kill_filter(_id=connection.read_response(), skipme=False)

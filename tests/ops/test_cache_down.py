@@ -144,7 +144,9 @@ def test_an_upload_chunk_waits_while_the_cache_is_down(settings, cache_down):
 
 def test_the_cache_keeps_a_session_minutes_not_weeks(settings):
     """A session signed out while the cache was down is read back from a cache that returns
-    with its old data for this long at most."""
+    with its old data for this long at most (through Django's cache API; on Redis:
+    tests/core/test_sessions.py)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     kept = {}
 
     class Spy:
