@@ -24,6 +24,7 @@ import pickle
 from collections.abc import Sequence
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
@@ -79,6 +80,19 @@ class SessionStore(cached_db.SessionStore):
         session_key = session_key or self.session_key
         if session_key is not None:
             self._cache_delete(self.cache_key_prefix + session_key)
+
+    # Django's async variants go through the cache API, in its own format: the same as above.
+    async def aload(self) -> dict[str, Any]:
+        return await sync_to_async(self.load)()
+
+    async def aexists(self, session_key: str) -> bool:
+        return await sync_to_async(self.exists)(session_key)
+
+    async def asave(self, must_create: bool = False) -> None:
+        await sync_to_async(self.save)(must_create)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        await sync_to_async(self.delete)(session_key)
 
     # The cache: the process's Redis client on Redis (our own keys and pickles), else Django's.
 

@@ -5,6 +5,7 @@ fallbacks while Redis is down: tests/ops/test_cache_down.py."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from core.sessions import CACHED_SECONDS, SessionStore
 from core.shared_cache import redis_client
@@ -71,3 +72,19 @@ def test_keys_are_read_along_only_before_the_session_is_read_and_only_on_redis(
     assert not SessionStore().read_along(["lms:test:along"])  # no session: nothing is read
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert not SessionStore(key).read_along(["lms:test:along"])
+
+
+def test_on_redis_the_async_methods_keep_the_same_cache(redis_cache):
+    """Django's async variants would read and write the cache in its own format and keys: a
+    session signed out through them would stay readable from the cache."""
+    store = SessionStore()
+    store["seen"] = 1
+    async_to_sync(store.asave)()
+    key = store.session_key
+    assert redis_client().exists(store.cache_key)
+    assert SessionStore(key).load() == {"seen": 1}
+    assert async_to_sync(SessionStore(key).aload)() == {"seen": 1}
+    assert async_to_sync(SessionStore().aexists)(key)
+    async_to_sync(store.aflush)()
+    assert not redis_client().exists(store.cache_key_prefix + key)
+    assert SessionStore(key).load() == {}
