@@ -55,8 +55,11 @@ def _set(key: str, value: Any, seconds: int, *, only_new: bool = False) -> bool:
 def versioned_read_with_session(name: str, session: Any) -> None:
     """Have ``name`` read with the request's session, in its round trip (on Redis, when the
     session is not read yet): the next :func:`versioned_get` of it with that session reads
-    nothing more. The session store must be :class:`core.sessions.SessionStore`."""
-    session.read_along(_keys(name))
+    nothing more. Only :class:`core.sessions.SessionStore` can (with another store nothing is
+    asked, and the read is a round trip of its own)."""
+    read_along = getattr(session, "read_along", None)
+    if read_along is not None:
+        read_along(_keys(name))
 
 
 def versioned_get(name: str, *, session: Any = None) -> tuple[str | None, Any]:
@@ -69,7 +72,8 @@ def versioned_get(name: str, *, session: Any = None) -> tuple[str | None, Any]:
 def _get(name: str, session: Any) -> tuple[str | None, Any]:
     version_key, value_key = _keys(name)
     client = redis_client()
-    read = session.read_along_values() if session is not None else None
+    read_along_values = getattr(session, "read_along_values", None)
+    read = read_along_values() if read_along_values is not None else None
     if client is None:
         found = cache.get_many([version_key, value_key])
         version, stored = found.get(version_key), found.get(value_key)
