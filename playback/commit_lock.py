@@ -78,6 +78,8 @@ class LockedAttempt:
     #: The activity's, where the database merges the CMI (elsewhere the commit reads the
     #: whole row); None when it has no row yet, or elsewhere.
     session: StoredSession | None
+    #: Whether this transaction created the run-time row (the attempt's first commit).
+    runtime_created: bool = False
 
     @property
     def learner_id(self) -> int:
@@ -204,16 +206,17 @@ def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
     except ValidationError:
         raise missing from None
     read = _read(attempt_id, claims.learner_id, activity)
+    created = False
     if read is None:  # no run-time row yet, or not this learner's attempt
         learners = Attempt.objects.filter(
             pk=attempt_id, enrollment__learner__external_id=claims.learner_id
         )
         if not learners.exists():
             raise missing
-        AttemptRuntime.objects.select_for_update().get_or_create(attempt_id=attempt_id)
+        _, created = AttemptRuntime.objects.select_for_update().get_or_create(attempt_id=attempt_id)
     elif read.current:
         return read.locked
     read = _read(attempt_id, claims.learner_id, activity)  # the lock held: current
     if read is None:
         raise missing
-    return read.locked
+    return dataclasses.replace(read.locked, runtime_created=created) if created else read.locked

@@ -50,7 +50,7 @@ from providers.types import (
     Progress,
 )
 
-from .commit_lock import StoredSession, commit_lock
+from .commit_lock import LockedAttempt, StoredSession, commit_lock
 from .models import (
     SUSPEND_DATA,
     ActivityState,
@@ -306,69 +306,101 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
     """
     # The activity named is read with the lock; read_commit checks the name after.
     activity = payload.get("activity") if isinstance(payload, dict) else None
+    refused: Exception | None = None
+    outcome = ApplyOutcome.UNCHANGED
     with transaction.atomic(), batched_writes():
         locked = commit_lock(claims, activity)
-        runtime, attempt = locked.runtime, locked.attempt
-        play = package_play(package_id=attempt.package_id, sha256=locked.package_sha256)
-        commit = read_commit(payload, scorm12=play.scorm12)
-        if not claims.records:  # a review launch shows a closed attempt; it records nothing
-            return ApplyOutcome.UNCHANGED
-        if commit.activity not in play.activities:
-            raise InvalidCommit("The commit names an activity that is not in this package.")
-        order = (claims.launch, commit.sequence)
-        if claims.launch <= runtime.ended_launch or (
-            not attempt.is_open and runtime.closed_launch != claims.launch
-        ):
-            raise LaunchClosed(f"Launch {claims.launch} of attempt {attempt.pk} is closed.")
-        if order <= (runtime.commit_launch, runtime.commit_sequence):
-            raise StaleCommit(f"Commit {order} is older than the stored one.")
-        progress = None
-        # SCORM 2004 on PostgreSQL: the activity's row updated without being read (below).
-        merged = None if play.scorm12 else locked.session
-        if play.scorm12:
-            state = _activity_read_and_write(
-                attempt, scorm12=True, launch=claims.launch, commit=commit
-            )
-            progress = _rolled_up_12(attempt, play, state)
+        play = package_play(package_id=locked.attempt.package_id, sha256=locked.package_sha256)
+        try:
+            commit = _commit_accepted(claims, payload, play, locked)
+        except (InvalidCommit, LaunchClosed, StaleCommit) as error:
+            if locked.runtime_created:
+                raise  # its run-time row is rolled back with it
+            # Refused before anything is written: the transaction (its locks alone) ends with
+            # COMMIT, here as good as a rollback, which would make psycopg forget every
+            # statement its connection prepared (the worker's next commits would plan theirs
+            # again). The block must end normally for that.
+            refused = error
         else:
-            if merged is not None:
-                seconds = sum(_activity_seconds(merged, launch=claims.launch, commit=commit))
-            else:  # elsewhere, or the activity's first commit
-                seconds = _activity_read_and_write(
-                    attempt, scorm12=False, launch=claims.launch, commit=commit
-                ).seconds
-            if commit.result is not None:
-                if len(play.activities) > 1:  # the other activities' time too
-                    seconds = _seconds_total(attempt, commit.activity, seconds)
-                progress = dataclasses.replace(commit.result, seconds=seconds)
-        outcome = ApplyOutcome.UNCHANGED
-        if progress is not None and attempt_progress_is_new(attempt=attempt, progress=progress):
-            outcome = attempt_apply_progress(
-                attempt=attempt,
-                progress=progress,
-                source="local commit",
-                order=order,
-                locked=locked.enrollment,
-            )
+            if commit is not None:
+                outcome = _commit_store(claims, locked, play, commit)
+    if refused is not None:
+        raise refused
+    return outcome
+
+
+def _commit_accepted(
+    claims: LaunchClaims, payload: object, play: PackagePlay, locked: LockedAttempt
+) -> Commit | None:
+    """The commit read from ``payload`` if the launch may store it, None if it records nothing
+    (a review launch); raises the refusals of :func:`local_commit`. Writes nothing."""
+    runtime, attempt = locked.runtime, locked.attempt
+    commit = read_commit(payload, scorm12=play.scorm12)
+    if not claims.records:  # a review launch shows a closed attempt; it records nothing
+        return None
+    if commit.activity not in play.activities:
+        raise InvalidCommit("The commit names an activity that is not in this package.")
+    order = (claims.launch, commit.sequence)
+    if claims.launch <= runtime.ended_launch or (
+        not attempt.is_open and runtime.closed_launch != claims.launch
+    ):
+        raise LaunchClosed(f"Launch {claims.launch} of attempt {attempt.pk} is closed.")
+    if order <= (runtime.commit_launch, runtime.commit_sequence):
+        raise StaleCommit(f"Commit {order} is older than the stored one.")
+    return commit
+
+
+def _commit_store(
+    claims: LaunchClaims, locked: LockedAttempt, play: PackagePlay, commit: Commit
+) -> ApplyOutcome:
+    """Store an accepted commit (see :func:`local_commit`): within its transaction and batch."""
+    runtime, attempt = locked.runtime, locked.attempt
+    order = (claims.launch, commit.sequence)
+    progress = None
+    # SCORM 2004 on PostgreSQL: the activity's row updated without being read (below).
+    merged = None if play.scorm12 else locked.session
+    if play.scorm12:
+        state = _activity_read_and_write(attempt, scorm12=True, launch=claims.launch, commit=commit)
+        progress = _rolled_up_12(attempt, play, state)
+    else:
         if merged is not None:
-            # Only now: a statement sends the batch before it runs, and the reads above (the
-            # writer's of the attempts, the other activities' time) would have sent it alone.
-            _activity_write(merged, launch=claims.launch, commit=commit)
-        written: dict[str, Any] = {
-            "commit_launch": claims.launch,
-            "commit_sequence": commit.sequence,
-            "current_activity": commit.activity,
-        }
-        if commit.state is not None:  # the sequencing state (up to 2 MB) only when it changed
-            written["sequencing"] = commit.state
-        if commit.end:
-            written["ended_launch"] = max(runtime.ended_launch, claims.launch)
-        if not attempt.is_open and runtime.closed_launch is None:
-            written["closed_launch"] = claims.launch
-        elif attempt.is_open and runtime.closed_launch is not None:  # suspended: open again
-            written["closed_launch"] = None
-        update_row(AttemptRuntime, runtime.pk, {**written, "updated_at": timezone.now()})
-        _store_globals(locked.learner_id, play, commit)
+            seconds = sum(_activity_seconds(merged, launch=claims.launch, commit=commit))
+        else:  # elsewhere, or the activity's first commit
+            seconds = _activity_read_and_write(
+                attempt, scorm12=False, launch=claims.launch, commit=commit
+            ).seconds
+        if commit.result is not None:
+            if len(play.activities) > 1:  # the other activities' time too
+                seconds = _seconds_total(attempt, commit.activity, seconds)
+            progress = dataclasses.replace(commit.result, seconds=seconds)
+    outcome = ApplyOutcome.UNCHANGED
+    if progress is not None and attempt_progress_is_new(attempt=attempt, progress=progress):
+        outcome = attempt_apply_progress(
+            attempt=attempt,
+            progress=progress,
+            source="local commit",
+            order=order,
+            locked=locked.enrollment,
+        )
+    if merged is not None:
+        # Only now: a statement sends the batch before it runs, and the reads above (the
+        # writer's of the attempts, the other activities' time) would have sent it alone.
+        _activity_write(merged, launch=claims.launch, commit=commit)
+    written: dict[str, Any] = {
+        "commit_launch": claims.launch,
+        "commit_sequence": commit.sequence,
+        "current_activity": commit.activity,
+    }
+    if commit.state is not None:  # the sequencing state (up to 2 MB) only when it changed
+        written["sequencing"] = commit.state
+    if commit.end:
+        written["ended_launch"] = max(runtime.ended_launch, claims.launch)
+    if not attempt.is_open and runtime.closed_launch is None:
+        written["closed_launch"] = claims.launch
+    elif attempt.is_open and runtime.closed_launch is not None:  # suspended: open again
+        written["closed_launch"] = None
+    update_row(AttemptRuntime, runtime.pk, {**written, "updated_at": timezone.now()})
+    _store_globals(locked.learner_id, play, commit)
     return outcome
 
 
