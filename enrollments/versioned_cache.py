@@ -72,12 +72,12 @@ def versioned_get(name: str, *, session: Any = None) -> tuple[str | None, Any]:
 def _get(name: str, session: Any) -> tuple[str | None, Any]:
     version_key, value_key = _keys(name)
     client = redis_client()
-    read_along_values = getattr(session, "read_along_values", None)
-    read = read_along_values() if read_along_values is not None else None
     if client is None:
         found = cache.get_many([version_key, value_key])
         version, stored = found.get(version_key), found.get(value_key)
     else:
+        read_along_values = getattr(session, "read_along_values", None)
+        read = read_along_values() if read_along_values is not None else None
         if read is not None and version_key in read and value_key in read:
             raw_version, raw_value = read[version_key], read[value_key]
         else:

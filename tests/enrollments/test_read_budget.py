@@ -5,9 +5,7 @@ simulated clock, and on Redis in real time when one is configured."""
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections import Counter
 
 import pytest
@@ -168,26 +166,7 @@ def test_a_refused_read_is_not_counted(clock, budget):
 
 # --- Redis: the production cache, shared by processes, in real time -------------------------
 
-REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL") or (
-    os.environ.get("CACHE_URL", "") if os.environ.get("CACHE_URL", "").startswith("redis") else ""
-)
-
-
-@pytest.fixture
-def redis_cache(settings):
-    if not REDIS_URL:
-        pytest.skip("set LMS_TEST_REDIS_URL (or a redis:// CACHE_URL) to test the budget on Redis")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"read-budget-test-{uuid.uuid4().hex}",
-        }
-    }
-    from django.core.cache import cache
-
-    assert type(cache._cache).__module__.startswith("django.core.cache.backends.redis")
-    return cache
+# redis_cache: tests/conftest.py.
 
 
 def test_on_redis_polls_and_notifications_keep_within_the_budget(settings, redis_cache):
