@@ -11,7 +11,9 @@ Plain values only: an expression (``F()``, a function) goes through the ORM.
 
 Within :func:`batched_writes` these writes wait and go to the database together, as one
 statement on PostgreSQL: each statement is a round trip, and the commit's four one-row UPDATEs
-were four of its nine.
+were four of its nine. Within :func:`guarded_writes` (PostgreSQL, outside a transaction) that
+one statement is a transaction of its own, made only if what the writes were computed from is
+unchanged: an optimistic write, with neither BEGIN nor COMMIT (two round trips of four).
 """
 
 from __future__ import annotations
@@ -22,10 +24,17 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DEFERRED, Field, Model
 
-_batch = threading.local()  # .writes: the writes waiting, or None outside a batch
+# .writes: the writes waiting, or None outside a batch; within guarded_writes, .guard: its check
+# (SQL and parameters) and .after: the callbacks to run once the writes are made.
+_batch = threading.local()
+
+
+class NotWritten(Exception):
+    """Writes within :func:`guarded_writes` were not made (what they were computed from
+    changed, or the block ran another statement): nothing of them is stored."""
 
 
 @functools.cache
@@ -64,6 +73,8 @@ def write_row(row: tuple[str, Any], sql: str, params: Sequence[Any]) -> None:
             cursor.execute(sql, params)
         return
     if any(pending == row for pending, _, _ in writes):
+        if _guarded():  # its writes are one statement, or none
+            raise NotWritten(f"A row of {row[0]} is written twice.")
         _send()  # one statement sees its rows as it began: a row's writes go one at a time
     writes.append((row, sql, list(params)))
 
@@ -85,6 +96,70 @@ def batched_writes() -> Iterator[None]:
             _send()
     finally:
         _batch.writes = None
+
+
+@contextlib.contextmanager
+def guarded_writes(guard: str, params: Sequence[Any]) -> Iterator[None]:
+    """PostgreSQL, outside a transaction: within the block, :func:`write_row` and
+    :func:`update_row` wait (each an ``UPDATE ... WHERE`` one row), and go to the database when
+    it ends, as one statement (its own transaction) that makes them only if ``guard`` finds a
+    row: a ``SELECT ... FOR UPDATE`` of the rows they were computed from, as read (their
+    ``xmin``, say). Otherwise raises :class:`NotWritten`, as it does, before it runs, for any
+    other statement within the block: what it reads would not be guarded. Callbacks given to
+    :func:`after_writes` within the block run once the writes are made."""
+    if connection.vendor != "postgresql" or not connection.get_autocommit():
+        raise NotWritten("Guarded writes are PostgreSQL's, outside a transaction.")
+    if getattr(_batch, "writes", None) is not None:
+        raise NotWritten("Guarded writes do not nest in a batch.")
+    _batch.writes, _batch.guard, _batch.after = [], (guard, list(params)), []
+    try:
+        with connection.execute_wrapper(_refuse_statement):
+            yield
+        after = _batch.after
+        _send_guarded()
+    finally:
+        _batch.writes = _batch.guard = _batch.after = None
+    for callback in after:
+        callback()
+
+
+def _guarded() -> bool:
+    return getattr(_batch, "guard", None) is not None
+
+
+def _refuse_statement(execute: Callable, sql: str, *args: Any) -> Any:
+    raise NotWritten("A statement within guarded writes.")
+
+
+def _send_guarded() -> None:
+    if not _batch.writes:
+        return
+    guard, guard_params = _batch.guard
+    condition = " AND EXISTS (SELECT FROM g)"  # each write ends with its WHERE clause
+    *first, last = _batch.writes
+    clauses = [f"g AS ({guard})"]
+    clauses += [f"w{index} AS ({sql}{condition})" for index, (_, sql, _) in enumerate(first)]
+    sql = f"WITH {', '.join(clauses)} {last[1]}{condition}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*guard_params, *(v for _, _, params in _batch.writes for v in params)])
+        if cursor.rowcount < 1:  # the last write's row: the guard found none
+            raise NotWritten("What the writes were computed from changed.")
+
+
+def after_writes(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the writes made so far are stored: when the transaction commits
+    (``transaction.on_commit``), or, within :func:`guarded_writes`, after its statement."""
+    if _guarded():
+        _batch.after.append(callback)
+    else:
+        transaction.on_commit(callback)
+
+
+def atomic_writes() -> contextlib.AbstractContextManager:
+    """``transaction.atomic(savepoint=False)`` for a writer's statements, except within
+    :func:`guarded_writes`, whose one statement is atomic (Django would log a BEGIN and a
+    COMMIT that psycopg never sends)."""
+    return contextlib.nullcontext() if _guarded() else transaction.atomic(savepoint=False)
 
 
 def _send_first(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:

@@ -21,7 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.background import broker_configured, run_later
-from core.rows import update_row
+from core.rows import atomic_writes, update_row
 from core.shared_cache import cache_call
 from courses.models import Course, Package
 from providers import ProviderError, get_provider
@@ -342,7 +342,7 @@ def attempt_apply_progress(
     nothing, so replays and out-of-order deliveries are harmless.
     """
     # No savepoint of its own: a failure here fails the caller's transaction as a whole.
-    with transaction.atomic(savepoint=False):
+    with atomic_writes():
         enrollment = locked.enrollment if locked else enrollment_lock(attempt.enrollment_id)
         if locked and locked.attempts is not None:
             rows = locked.attempts

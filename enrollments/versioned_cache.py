@@ -25,9 +25,9 @@ import threading
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from redis import exceptions as redis_errors
 
+from core.rows import after_writes
 from core.shared_cache import cache_call, cache_failed, cache_reachable, redis_client
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def versioned_bump(name: str) -> None:
     the old version, which the commit replaces). The versions a transaction replaces are
     written together, in one round trip, when it commits."""
     _pending().add(name)
-    transaction.on_commit(_write_pending)
+    after_writes(_write_pending)
 
 
 def _pending() -> set[str]:

@@ -7,6 +7,10 @@ than the database takes to run it, so it is written here once (its tables and lo
 taken from the models; the row converted by :mod:`core.rows`). The commit's writes are one-row
 statements made once too (:func:`core.rows.update_row`, and the activity's in
 :func:`playback.services._activity_write`), sent together.
+
+On PostgreSQL the same read is first made without the locks (:func:`commit_read`), with the
+versions of the rows they would have taken: the commit's writes are then made only if those
+rows are unchanged (:func:`core.rows.guarded_writes`), two round trips instead of four.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class StoredSession:
     seconds_session: float
     launch: int
     delivery: int
+    #: The attempt's other activities' seconds (earlier sessions and their last), as stored.
+    other_seconds: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +95,7 @@ class LockedAttempt:
 class _Read(NamedTuple):
     locked: LockedAttempt
     current: bool  # see commit_lock
+    versions: list[str]  # the run-time row's, the attempt's and the enrolment's (unlocked)
 
 
 def merged_by_database() -> bool:
@@ -106,8 +113,9 @@ def _names() -> tuple[list[str], list[str]]:
 
 
 @functools.cache
-def _statement(vendor: str) -> str:
-    """The statement for a database (its lock clause)."""
+def _statement(vendor: str, *, locking: bool = True) -> str:
+    """The statement for a database: with its lock clause, or (``locking`` False, PostgreSQL)
+    with the versions of the rows it would have locked instead (see :func:`commit_read`)."""
     quote = connection.ops.quote_name
     table = {
         model: quote(model._meta.db_table)
@@ -119,17 +127,23 @@ def _statement(vendor: str) -> str:
     # The run-time row first, then the enrolment's, then the attempt's (whose writers all hold
     # the enrolment's lock, or this one).
     lock = " FOR UPDATE OF r, e, a" if connection.features.has_select_for_update_of else ""
-    # No input in the text (the models' names; values are parameters). read_current and
-    # only_attempt: see commit_lock.
+    versions = ""
+    if not locking:
+        lock, versions = "", ", r.xmin::text, a.xmin::text, e.xmin::text"
+    # No input in the text (the models' names; values are parameters). read_current,
+    # only_attempt and other_seconds: see commit_lock.
     return (
         f"SELECT {attempt}, {enrollment}, c.grading_method, l.external_id, {runtime}, p.sha256,"  # noqa: S608
         " p.remote_id,"
         " s.id, s.seconds_before, s.seconds_session, s.session_launch, s.session_delivery,"
+        " (SELECT COALESCE(SUM(o.seconds_before + o.seconds_session), 0)"
+        f" FROM {table[ActivityState]} o"
+        " WHERE o.attempt_id = r.attempt_id AND o.activity <> s.activity) AS other_seconds,"
         f" EXISTS (SELECT 1 FROM {table[AttemptRuntime]} seen"
         " WHERE seen.attempt_id = r.attempt_id AND seen.commit_launch = r.commit_launch"
         " AND seen.commit_sequence = r.commit_sequence) AS read_current,"
         f" NOT EXISTS (SELECT 1 FROM {table[Attempt]} other"
-        " WHERE other.enrollment_id = a.enrollment_id AND other.id <> a.id) AS only_attempt"
+        f" WHERE other.enrollment_id = a.enrollment_id AND other.id <> a.id) AS only_attempt{versions}"
         f" FROM {table[AttemptRuntime]} r"
         f" JOIN {table[Attempt]} a ON a.id = r.attempt_id"
         f" JOIN {table[Package]} p ON p.id = a.package_id"
@@ -141,16 +155,19 @@ def _statement(vendor: str) -> str:
     )
 
 
-def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
+def _read(
+    attempt_id: Any, learner_id: str, activity: object, *, locking: bool = True
+) -> _Read | None:
     """One statement: the run-time row locked, with the attempt (its learner checked), and
-    whether what was read with the row is current."""
+    whether what was read with the row is current; or, ``locking`` False, nothing locked and
+    the rows' versions read instead."""
     params = [
         activity if isinstance(activity, str) else "",
         Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
         learner_id,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_statement(connection.vendor), params)
+        cursor.execute(_statement(connection.vendor, locking=locking), params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -165,7 +182,7 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
     runtime = AttemptRuntime.from_db(
         connection.alias, list(_RUNTIME_FIELDS), [attempt.pk, *runtime_values]
     )
-    sha256, remote_id, state_id, *session, read_current, only_attempt = rest
+    sha256, remote_id, state_id, *session, read_current, only_attempt = rest[:10]
     alone = only_attempt and enrollment.attempt_count == 1
     locked = LockedAttempt(
         runtime=runtime,
@@ -178,7 +195,7 @@ def _read(attempt_id: Any, learner_id: str, activity: object) -> _Read | None:
         if state_id is not None and merged_by_database()
         else None,
     )
-    return _Read(locked, bool(read_current))
+    return _Read(locked, bool(read_current), list(rest[10:]))
 
 
 def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
@@ -199,7 +216,10 @@ def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
     statement saw no other and the enrolment, as locked, counts one: an attempt made since
     the statement began was made under the enrolment's lock, which counts it (its stored
     result's ``attempt_count``); a count wrong from data written behind the application's
-    back only spares the read when no other attempt was there either."""
+    back only spares the read when no other attempt was there either.
+
+    The other activities' time (``other_seconds``) is read with it: their rows are written
+    only by commits, each under this lock."""
     missing = NoSuchAttempt(f"No attempt {claims.attempt_id!r:.60} of this learner.")
     try:
         attempt_id = Attempt._meta.pk.to_python(claims.attempt_id)
@@ -220,3 +240,45 @@ def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
     if read is None:
         raise missing
     return dataclasses.replace(read.locked, runtime_created=created) if created else read.locked
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadAttempt:
+    """What :func:`commit_read` reads: what :func:`commit_lock` would have, nothing locked, and
+    the statement that guards writes computed from it (:func:`core.rows.guarded_writes`)."""
+
+    read: LockedAttempt
+    guard: tuple[str, list[Any]]
+
+
+@functools.cache
+def _guard_statement() -> str:
+    quote = connection.ops.quote_name
+    runtime, attempt, enrollment = (
+        quote(model._meta.db_table) for model in (AttemptRuntime, Attempt, Enrollment)
+    )
+    # The rows commit_lock locks, in its order, found only as read: a row's xmin is the
+    # transaction that wrote its version, and every write makes a new version.
+    return (
+        f"SELECT FROM {runtime} r JOIN {attempt} a ON a.id = r.attempt_id"  # noqa: S608
+        f" JOIN {enrollment} e ON e.id = a.enrollment_id"
+        " WHERE r.attempt_id = %s AND r.xmin = %s::xid AND a.xmin = %s::xid AND e.xmin = %s::xid"
+        " FOR UPDATE OF r, e, a"
+    )
+
+
+def commit_read(claims: LaunchClaims, activity: object) -> ReadAttempt | None:
+    """PostgreSQL: what :func:`commit_lock` reads, in one statement that locks nothing, for a
+    commit whose writes are then made only if none of the rows it would have locked changed
+    meanwhile (an optimistic commit: no BEGIN, no COMMIT, the locks held for one statement).
+    None when the commit must take the locks: the attempt has no run-time row yet, or is not
+    this learner's (:func:`commit_lock` says which)."""
+    try:
+        attempt_id = Attempt._meta.pk.to_python(claims.attempt_id)
+    except ValidationError:
+        return None
+    read = _read(attempt_id, claims.learner_id, activity, locking=False)
+    if read is None:
+        return None
+    key = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
+    return ReadAttempt(read.locked, (_guard_statement(), [key, *read.versions]))

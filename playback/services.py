@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from core.rows import batched_writes, update_row, write_row
+from core.rows import NotWritten, batched_writes, guarded_writes, update_row, write_row
 from courses.models import Package
 from courses.refs import package_ref
 from enrollments.models import Attempt
@@ -50,7 +50,13 @@ from providers.types import (
     Progress,
 )
 
-from .commit_lock import LockedAttempt, StoredSession, commit_lock
+from .commit_lock import (
+    LockedAttempt,
+    StoredSession,
+    commit_lock,
+    commit_read,
+    merged_by_database,
+)
 from .models import (
     SUSPEND_DATA,
     ActivityState,
@@ -297,13 +303,64 @@ def local_commit(*, claims: LaunchClaims, payload: object) -> ApplyOutcome:
     :class:`~providers.local.runtime.InvalidCommit`, :class:`StaleCommit`,
     :class:`LaunchClosed` and :class:`~playback.commit_lock.NoSuchAttempt`.
 
-    The commit is the run-time's hot path, and each statement a round trip: the locks (the
-    run-time row's and the enrolment's), the attempt (its learner checked) and the activity's
-    session bookkeeping are one statement (:func:`~playback.commit_lock.commit_lock`); only
-    what changed is written, and the writes go together (:func:`core.rows.batched_writes`).
-    On PostgreSQL a SCORM 2004 commit that changes the result is five round trips: BEGIN, the
-    locks, the result writer's read of the attempts, the writes, COMMIT.
+    The commit is the run-time's hot path, and each statement a round trip. A SCORM 2004 commit
+    on PostgreSQL is first tried without locks (:func:`_commit_unlocked`): two statements, its
+    read and its writes, made only if nothing it read changed meanwhile. Otherwise, and for
+    the rest, it takes the locks (:func:`_commit_locked`).
     """
+    if _unlocked_first(payload):
+        outcome = _commit_unlocked(claims, payload)
+        if outcome is not None:
+            return outcome
+    return _commit_locked(claims, payload)
+
+
+def _unlocked_first(payload: object) -> bool:
+    """Whether to try the commit without locks: on PostgreSQL, outside a transaction, for a
+    commit that reports a rolled-up result (SCORM 2004's; a SCORM 1.2 commit reads its SCOs'
+    data) and no global objectives or shared data (their rows are other attempts' too). A
+    forged payload only chooses the way: each stores the same."""
+    return (
+        merged_by_database()
+        and not connection.in_atomic_block
+        and isinstance(payload, dict)
+        and payload.get("result") is not None
+        and not payload.get("globals")
+    )
+
+
+def _commit_unlocked(claims: LaunchClaims, payload: dict) -> ApplyOutcome | None:
+    """The commit as :func:`_commit_locked` stores it, without its locks or its transaction:
+    one statement reads what the locks would have (and the versions of the rows they would
+    have locked), one makes every write, only if those rows are still as read
+    (:func:`core.rows.guarded_writes`). None when it must take the locks: the rows changed,
+    storing it would read more (the enrolment's other attempts, an activity's first row), or
+    it would be refused (decided under the locks, as is everything stored)."""
+    found = commit_read(claims, payload.get("activity"))
+    if found is None:
+        return None
+    read = found.read
+    play = package_play(package_id=read.attempt.package_id, sha256=read.package_sha256)
+    if play.scorm12 or read.session is None:
+        return None
+    try:
+        commit = _commit_accepted(claims, payload, play, read)
+    except (LaunchClosed, StaleCommit):
+        return None
+    if commit is None:
+        return ApplyOutcome.UNCHANGED
+    try:
+        with guarded_writes(*found.guard):
+            return _commit_store(claims, read, play, commit)
+    except NotWritten:
+        return None
+
+
+def _commit_locked(claims: LaunchClaims, payload: object) -> ApplyOutcome:
+    """The commit under the locks of its attempt's run-time row and its enrolment
+    (:func:`~playback.commit_lock.commit_lock`), in a transaction: on PostgreSQL a SCORM 2004
+    commit that changes the result is four round trips: BEGIN, the locks, the writes
+    (:func:`core.rows.batched_writes`), COMMIT."""
     # The activity named is read with the lock; read_commit checks the name after.
     activity = payload.get("activity") if isinstance(payload, dict) else None
     refused: Exception | None = None
@@ -353,7 +410,8 @@ def _commit_accepted(
 def _commit_store(
     claims: LaunchClaims, locked: LockedAttempt, play: PackagePlay, commit: Commit
 ) -> ApplyOutcome:
-    """Store an accepted commit (see :func:`local_commit`): within its transaction and batch."""
+    """Store an accepted commit (see :func:`local_commit`): within its transaction and batch,
+    or its guarded writes."""
     runtime, attempt = locked.runtime, locked.attempt
     order = (claims.launch, commit.sequence)
     progress = None
@@ -371,7 +429,10 @@ def _commit_store(
             ).seconds
         if commit.result is not None:
             if len(play.activities) > 1:  # the other activities' time too
-                seconds = _seconds_total(attempt, commit.activity, seconds)
+                if merged is not None:
+                    seconds += merged.other_seconds
+                else:
+                    seconds = _seconds_total(attempt, commit.activity, seconds)
             progress = dataclasses.replace(commit.result, seconds=seconds)
     outcome = ApplyOutcome.UNCHANGED
     if progress is not None and attempt_progress_is_new(attempt=attempt, progress=progress):
@@ -383,8 +444,8 @@ def _commit_store(
             locked=locked.enrollment,
         )
     if merged is not None:
-        # Only now: a statement sends the batch before it runs, and the reads above (the
-        # writer's of the attempts, the other activities' time) would have sent it alone.
+        # Only now: a statement sends the batch before it runs, and the writer's read of the
+        # attempts above would have sent it alone.
         _activity_write(merged, launch=claims.launch, commit=commit)
     written: dict[str, Any] = {
         "commit_launch": claims.launch,
