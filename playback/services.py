@@ -352,7 +352,8 @@ def _commit_unlocked(claims: LaunchClaims, payload: dict) -> ApplyOutcome | None
     try:
         with guarded_writes(*found.guard):
             return _commit_store(claims, read, play, commit)
-    except NotWritten:
+    except NotWritten as reason:  # nothing of it is stored
+        logger.debug("Commit of attempt %s made under the locks: %s", read.attempt.pk, reason)
         return None
 
 
