@@ -82,45 +82,28 @@ def _stored(attempt: Attempt) -> dict:
     return {"attempt": row, "enrollment": enrollment, "runtime": runtime, "states": states}
 
 
+#: A session over both activities: times, a score, suspend data, a new delivery, completion,
+#: the sequencing state, the launch's end (each commit's changes, activity, delivery, extras).
+SESSION = [
+    ({"cmi.session_time": "PT60S"}, "a", 1, {}),
+    ({"cmi.suspend_data": "s" * 5000}, "a", 1, {}),
+    ({"cmi.session_time": "PT30S"}, "b", 2, {"result": _result(0.4), "state": "<state/>"}),
+    ({"cmi.score.scaled": "0.4", "cmi.interactions.0.id": "q1"}, "b", 2, {"result": _result(0.4)}),
+    ({"cmi.session_time": "PT15S"}, "a", 3, {"result": _result(0.8, "completed")}),
+    ({"cmi.exit": "normal"}, "a", 3, {"result": _result(0.8, "completed"), "end": True}),
+]
+
+
 def _play(attempt: Attempt) -> None:
-    """A session over both activities: times, a score, suspend data, a new delivery,
-    completion, the sequencing state, the launch's end."""
-    commit(attempt, 1, {"cmi.session_time": "PT60S"}, activity="a", result=INCOMPLETE)
-    commit(attempt, 2, {"cmi.suspend_data": "s" * 5000}, activity="a", result=INCOMPLETE)
-    commit(
-        attempt,
-        3,
-        {"cmi.session_time": "PT30S"},
-        activity="b",
-        delivery=2,
-        result=_result(0.4),
-        state="<state/>",
-    )
-    commit(
-        attempt,
-        4,
-        {"cmi.score.scaled": "0.4", "cmi.interactions.0.id": "q1"},
-        activity="b",
-        delivery=2,
-        result=_result(0.4),
-    )
-    commit(
-        attempt,
-        5,
-        {"cmi.session_time": "PT15S"},
-        activity="a",
-        delivery=3,
-        result=_result(0.8, "completed"),
-    )
-    commit(
-        attempt,
-        6,
-        {"cmi.exit": "normal"},
-        activity="a",
-        delivery=3,
-        result=_result(0.8, "completed"),
-        end=True,
-    )
+    for sequence, (changes, activity, delivery, extra) in enumerate(SESSION, start=1):
+        commit(
+            attempt,
+            sequence,
+            changes,
+            activity=activity,
+            delivery=delivery,
+            **{"result": INCOMPLETE, **extra},
+        )
 
 
 def test_it_stores_exactly_what_the_locked_commit_stores(package, monkeypatch):
