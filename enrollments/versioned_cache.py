@@ -117,7 +117,8 @@ def versioned_bump(name: str) -> None:
     """What ``name`` was computed from changes: no value stored before is valid any more,
     once the change is committed (a reader that read the old data meanwhile stored it under
     the old version, which the commit replaces). The versions a transaction replaces are
-    written together, in one round trip, when it commits."""
+    written together, in one round trip, when it commits (or once guarded writes are made:
+    :func:`core.rows.after_writes`)."""
     _pending().add(name)
     after_writes(_write_pending)
 
