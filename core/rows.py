@@ -134,14 +134,9 @@ def _refuse_statement(execute: Callable, sql: str, *args: Any) -> Any:
 def _send_guarded() -> None:
     if not _batch.writes:
         return
-    guard, guard_params = _batch.guard
-    condition = " AND EXISTS (SELECT FROM g)"  # each write ends with its WHERE clause
-    *first, last = _batch.writes
-    clauses = [f"g AS ({guard})"]
-    clauses += [f"w{index} AS ({sql}{condition})" for index, (_, sql, _) in enumerate(first)]
-    sql = f"WITH {', '.join(clauses)} {last[1]}{condition}"
+    sql, params = _one_statement(_batch.writes, guard=_batch.guard)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*guard_params, *(v for _, _, params in _batch.writes for v in params)])
+        cursor.execute(sql, params)
         if cursor.rowcount < 1:  # the last write's row: the guard found none
             raise NotWritten("What the writes were computed from changed.")
 
@@ -177,10 +172,25 @@ def _send() -> None:
             for _, sql, params in writes:
                 cursor.execute(sql, params)
             return
-        *first, last = writes
-        clauses = [f"w{index} AS ({sql})" for index, (_, sql, _) in enumerate(first)]
-        sql = f"WITH {', '.join(clauses)} {last[1]}" if clauses else last[1]
-        cursor.execute(sql, [value for _, _, params in writes for value in params])
+        cursor.execute(*_one_statement(writes))
+
+
+def _one_statement(
+    writes: list[tuple[Any, str, list[Any]]], *, guard: tuple[str, list[Any]] | None = None
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: the writes as one statement, the first as data-modifying ``WITH`` clauses
+    of the last; with a ``guard``, its query first (``g``), and each write made only if it
+    finds a row (each write ends with its WHERE clause)."""
+    *first, last = writes
+    condition, clauses, params = "", [], []
+    if guard is not None:
+        condition = " AND EXISTS (SELECT FROM g)"
+        clauses.append(f"g AS ({guard[0]})")
+        params += guard[1]
+    clauses += [f"w{index} AS ({sql}{condition})" for index, (_, sql, _) in enumerate(first)]
+    sql = last[1] + condition
+    params += [value for _, _, write_params in writes for value in write_params]
+    return (f"WITH {', '.join(clauses)} {sql}" if clauses else sql), params
 
 
 def fields(model: type[Model], names: Iterable[str]) -> list[Field]:

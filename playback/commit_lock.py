@@ -92,6 +92,11 @@ class LockedAttempt:
         return self.enrollment.enrollment.learner_id
 
 
+#: The statement's columns after the run-time row's: the package's two, the activity's five
+#: and its other activities' time, read_current and only_attempt.
+_READ_TAIL = 10
+
+
 class _Read(NamedTuple):
     locked: LockedAttempt
     current: bool  # see commit_lock
@@ -182,7 +187,8 @@ def _read(
     runtime = AttemptRuntime.from_db(
         connection.alias, list(_RUNTIME_FIELDS), [attempt.pk, *runtime_values]
     )
-    sha256, remote_id, state_id, *session, read_current, only_attempt = rest[:10]
+    rest, versions = rest[:_READ_TAIL], rest[_READ_TAIL:]  # versions: unlocked reads only
+    sha256, remote_id, state_id, *session, read_current, only_attempt = rest
     alone = only_attempt and enrollment.attempt_count == 1
     locked = LockedAttempt(
         runtime=runtime,
@@ -195,7 +201,15 @@ def _read(
         if state_id is not None and merged_by_database()
         else None,
     )
-    return _Read(locked, bool(read_current), list(rest[10:]))
+    return _Read(locked, bool(read_current), list(versions))
+
+
+def _attempt_id(claims: LaunchClaims) -> Any:
+    """The launch's attempt key, None when it is not one."""
+    try:
+        return Attempt._meta.pk.to_python(claims.attempt_id)
+    except ValidationError:
+        return None
 
 
 def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
@@ -221,10 +235,9 @@ def commit_lock(claims: LaunchClaims, activity: object) -> LockedAttempt:
     The other activities' time (``other_seconds``) is read with it: their rows are written
     only by commits, each under this lock."""
     missing = NoSuchAttempt(f"No attempt {claims.attempt_id!r:.60} of this learner.")
-    try:
-        attempt_id = Attempt._meta.pk.to_python(claims.attempt_id)
-    except ValidationError:
-        raise missing from None
+    attempt_id = _attempt_id(claims)
+    if attempt_id is None:
+        raise missing
     read = _read(attempt_id, claims.learner_id, activity)
     created = False
     if read is None:  # no run-time row yet, or not this learner's attempt
@@ -273,9 +286,8 @@ def commit_read(claims: LaunchClaims, activity: object) -> ReadAttempt | None:
     meanwhile (an optimistic commit: no BEGIN, no COMMIT, the locks held for one statement).
     None when the commit must take the locks: the attempt has no run-time row yet, or is not
     this learner's (:func:`commit_lock` says which)."""
-    try:
-        attempt_id = Attempt._meta.pk.to_python(claims.attempt_id)
-    except ValidationError:
+    attempt_id = _attempt_id(claims)
+    if attempt_id is None:
         return None
     read = _read(attempt_id, claims.learner_id, activity, locking=False)
     if read is None:
