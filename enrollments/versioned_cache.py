@@ -12,7 +12,8 @@ On Redis, keys are read and written through one Redis client per process
 round trip (:func:`versioned_read_with_session`). A
 transaction's new versions go through a connection of the thread's own, their commands packed
 together: through the client's pipeline they cost a result-changing run-time commit 9% of its
-worker's time (issue 13), most of it the pipeline's own bookkeeping.
+worker's time (issue 13), most of it the pipeline's own bookkeeping. While the thread serves a
+request, Redis's replies to them are read once its response is sent (:func:`_read_replies`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import os
 import pickle
 import random
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from redis import exceptions as redis_errors
 
 from core.rows import after_writes
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 VERSION_SECONDS = 24 * 60 * 60
 _bumped = threading.local()
 _own = threading.local()  # .connection and what it was made for (.made_for): see _connection
+# .request: whether the thread serves a request; .replies: the versions sent whose replies are
+# still to read (see _redis_set).
+_serving = threading.local()
 
 
 def _keys(name: str) -> tuple[str, str]:
@@ -144,6 +149,7 @@ def _write_pending() -> None:
     names = _pending()
     if not names:
         return
+    _read_replies()  # Redis answers in order; a refused write's names are pending again
     if not cache_reachable():  # its failure is logged once per period (core.shared_cache)
         logger.debug("%d cache versions not written: the cache is down", len(names))
         return
@@ -153,33 +159,91 @@ def _write_pending() -> None:
         names.clear()
         cache.set_many(versions, timeout=VERSION_SECONDS)
         return
-    try:
-        _redis_set(client, versions)
-    except redis_errors.RedisError as err:
-        logger.warning("%d cache versions not written: %s", len(versions), type(err).__name__)
-        cache_failed(err, "versions write")
-        return
+    written = set(names)
     names.clear()
+    _redis_set(client, versions, written)
 
 
-def _redis_set(client: Any, versions: dict[str, str]) -> None:
-    """Set every key to its version, in one round trip on the thread's own connection."""
+class _Sent(NamedTuple):
+    connection: Any
+    packed: Any  # the commands as sent, to send again on a new connection
+    count: int
+    names: set[str]  # pending again if Redis refuses them
+
+
+def _redis_set(client: Any, versions: dict[str, str], names: set[str]) -> None:
+    """Set every key to its version, in one round trip on the thread's own connection.
+
+    Within a request Redis's replies are read once the response is sent (Django's
+    ``request_finished``, when the server closes the response), or before this connection's
+    next commands: the versions are sent before the response, so no reader it leads to can
+    find an old one, and the response does not wait for Redis (the reply is there by then). A
+    run-time commit spends no other time on the cache. Elsewhere (a task, a command) they are
+    read now."""
     connection = _connection(client)
     commands = [("SET", key, version, "EX", VERSION_SECONDS) for key, version in versions.items()]
-    packed = connection.pack_commands(commands)
-    for retry in (True, False):  # once more on a new connection: a SET may be repeated
+    sent = _Sent(connection, connection.pack_commands(commands), len(commands), names)
+    if getattr(_serving, "request", False):
         try:
-            connection.send_packed_command(packed)
-            for _ in commands:
-                connection.read_response()  # raises Redis's error, if it answered one
-            return
-        except redis_errors.ConnectionError:  # closed (a restart, an idle client dropped)
+            connection.send_packed_command(sent.packed)
+        except redis_errors.RedisError:  # closed, say: sent again below, on a new connection
             connection.disconnect()
-            if not retry:
+        else:
+            _serving.replies = sent
+            return
+    _replies_read(sent, send=True)
+
+
+def _owed() -> _Sent | None:
+    """The versions this thread sent during its request whose replies are still to read."""
+    return getattr(_serving, "replies", None)
+
+
+def _read_replies() -> None:
+    """Read the replies to the versions this thread sent during its request, if any."""
+    sent = _owed()
+    if sent is not None:
+        _serving.replies = None
+        _replies_read(sent, send=False)
+
+
+def _replies_read(sent: _Sent, *, send: bool) -> None:
+    """Send ``sent`` (unless it was), and read Redis's replies. A failure fails nothing (see
+    :func:`_write_pending`): its names are pending again."""
+    connection = sent.connection
+    try:
+        for retry in (True, False):  # once more on a new connection: a SET may be repeated
+            try:
+                if send:
+                    connection.send_packed_command(sent.packed)
+                for _ in range(sent.count):
+                    connection.read_response()  # raises Redis's error, if it answered one
+                return
+            except redis_errors.ConnectionError:  # closed (a restart, an idle client dropped)
+                connection.disconnect()
+                if not retry:
+                    raise
+                send = True
+            except redis_errors.RedisError:
+                connection.disconnect()  # the other commands' replies are left unread
                 raise
-        except redis_errors.RedisError:
-            connection.disconnect()  # the other commands' replies are left unread
-            raise
+    except redis_errors.RedisError as err:
+        _pending().update(sent.names)
+        logger.warning("%d cache versions not written: %s", sent.count, type(err).__name__)
+        cache_failed(err, "versions write")
+
+
+def _request_started(**_: Any) -> None:
+    _serving.request = True
+
+
+def _request_finished(**_: Any) -> None:
+    _serving.request = False
+    _read_replies()
+
+
+request_started.connect(_request_started, dispatch_uid="versioned-cache-request")
+request_finished.connect(_request_finished, dispatch_uid="versioned-cache-replies")
 
 
 def _connection(client: Any) -> Any:

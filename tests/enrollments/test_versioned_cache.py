@@ -1,13 +1,16 @@
 """Cached values and their versions: a transaction's bumps are written when it commits, all
-in one round trip."""
+in one round trip; within a request, Redis's replies are read once the response is sent."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
 from django.core.cache import cache, caches
+from django.core.signals import request_finished, request_started
 from django.db import transaction
+from redis import exceptions as redis_errors
 
 from core.shared_cache import redis_client
 from enrollments import versioned_cache
@@ -95,6 +98,7 @@ def test_on_redis_the_bumps_are_one_round_trip(
     _bump_all(on_redis, django_capture_on_commit_callbacks)
     assert len(sent) == 1
     assert versioned_cache._connection(redis_client()) is connection  # kept for the next
+    assert versioned_cache._owed() is None  # outside a request: read at once
 
 
 def test_on_redis_a_connection_redis_closed_is_made_again(
@@ -106,3 +110,93 @@ def test_on_redis_a_connection_redis_closed_is_made_again(
     connection.send_command("CLIENT", "ID")
     client.client_kill_filter(_id=connection.read_response(), skipme=False)
     _bump_all(on_redis, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def in_request():
+    """The thread serves a request (as Django's handler says it does), until the test ends it
+    with ``request_finished``."""
+    request_started.send(sender=None)
+    yield
+    request_finished.send(sender=None)
+
+
+def _versions(names):
+    return {name: versioned_get(name)[0] for name in names}
+
+
+def test_in_a_request_the_versions_go_before_the_response_and_their_replies_are_read_after(
+    on_redis, in_request, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The response does not wait for Redis; no reader it leads to finds an old version."""
+    connection = versioned_cache._connection(redis_client())
+    connection.connect()  # its greeting is read once, not with the bumps
+    reads = []
+    read = connection.read_response
+    monkeypatch.setattr(connection, "read_response", lambda *a, **k: reads.append(1) or read())
+    before = _versions(on_redis)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for name in on_redis:
+            versioned_bump(name)
+    after = _versions(on_redis)  # through the shared client: the versions are in Redis
+    assert all(after[name] != before[name] for name in on_redis)
+    assert not reads
+    assert versioned_cache._owed() is not None
+    request_finished.send(sender=None)  # the response is sent
+    assert len(reads) == len(on_redis)
+    assert versioned_cache._owed() is None
+    assert not versioned_cache._pending()
+
+
+def test_replies_left_unread_are_read_before_the_next_versions(
+    on_redis, in_request, django_capture_on_commit_callbacks
+):
+    """A server that never closed the response: Redis answers in order, so the connection's
+    next writer reads them first."""
+    for name in on_redis:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            versioned_bump(name)
+    request_finished.send(sender=None)
+    assert versioned_cache._owed() is None
+    assert all(value is None for _, value in map(versioned_get, on_redis))
+    connection = versioned_cache._connection(redis_client())
+    connection.send_command("PING")
+    assert connection.read_response() in (b"PONG", "PONG")  # no reply left behind
+
+
+def test_an_error_read_after_the_response_leaves_the_names_pending(
+    on_redis, in_request, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Redis refused the versions: they are written with the thread's next commit, as when it
+    fails before the response (see _write_pending)."""
+    connection = versioned_cache._connection(redis_client())
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        versioned_bump(on_redis[0])
+
+    def refused(*args, **kwargs):
+        raise redis_errors.ResponseError("OOM command not allowed")
+
+    monkeypatch.setattr(connection, "read_response", refused)
+    with caplog.at_level(logging.WARNING):
+        request_finished.send(sender=None)
+    assert versioned_cache._pending() == {on_redis[0]}
+    assert "1 cache versions not written: ResponseError" in caplog.text
+    versioned_cache._pending().clear()
+
+
+def test_a_connection_closed_before_the_replies_are_read_sends_them_again(
+    on_redis, in_request, django_capture_on_commit_callbacks
+):
+    client = redis_client()
+    connection = versioned_cache._connection(client)
+    connection.send_command("CLIENT", "ID")
+    client_id = connection.read_response()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        versioned_bump(on_redis[0])
+    sent = versioned_get(on_redis[0])[0]
+    versioned_put(on_redis[0], sent, "computed meanwhile", seconds=60)
+    client.client_kill_filter(_id=client_id, skipme=False)  # before its replies are read
+    request_finished.send(sender=None)
+    assert versioned_cache._owed() is None
+    assert not versioned_cache._pending()
+    assert versioned_get(on_redis[0]) == (sent, "computed meanwhile")  # the same versions
