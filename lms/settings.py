@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Package content is answered on its own origin before anything reads a cookie.
     "playback.middleware.ContentOriginMiddleware",
+    # So are the local run-time's routes, authorised by the launch token in their bodies.
+    "playback.middleware.RuntimeRoutesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,4 +1,5 @@
-"""The content origin: package files and the launcher page, and nothing else.
+"""The content origin: package files and the launcher page, and nothing else; and the local
+run-time's routes, which no cookie authorises either.
 
 Requests under ``/content/`` are answered here, before the session, CSRF, authentication and
 message middleware run: no session or CSRF cookie is ever read or set for them, and every answer
@@ -22,6 +23,7 @@ from core.origins import (
     lms_origin_for_content,
 )
 
+from . import runtime_urls
 from .content_access import COOKIE, PREFIX
 
 
@@ -70,3 +72,27 @@ class ContentOriginMiddleware:
         )
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+
+class RuntimeRoutesMiddleware:
+    """The local run-time's routes (:mod:`playback.runtime_urls`: its session, an activity's
+    data, a commit) are answered here, before the session, CSRF, authentication and message
+    middleware, as package content is: each request is authorised by the launch token in its
+    body, never by a cookie (the launcher's requests, from the content origin, carry none; any
+    sent anyway is as if never sent), and its answer is data with a policy of its own. Nothing
+    of the rest of the chain applies to them, and a run-time commit, the run-time's hottest
+    path, would pay for all of it (issue 13)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(runtime_urls.PREFIX):
+            return self.get_response(request)
+        try:
+            match = get_resolver(runtime_urls.__name__).resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)  # another page's 404, as the LMS answers it
+        request.COOKIES = {}
+        request.resolver_match = match
+        return match.func(request, *match.args, **match.kwargs)

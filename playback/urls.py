@@ -1,13 +1,11 @@
 from django.urls import path
 
-from . import hooks, preview_views, views
+from . import hooks, preview_views, runtime_urls
 
 app_name = "playback"
 
 urlpatterns = [
-    path("play/local/session/", views.session, name="local_session"),
-    path("play/local/activity/", views.activity, name="local_activity"),
-    path("play/local/commit/", views.commit, name="local_commit"),
+    *runtime_urls.urlpatterns,  # answered by playback.middleware.RuntimeRoutesMiddleware
     path("hooks/<slug:provider>/", hooks.notification, name="notification"),
     path(
         "preview/packages/<int:package_id>/", preview_views.package_preview, name="package_preview"

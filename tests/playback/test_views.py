@@ -331,3 +331,32 @@ def test_a_commit_is_answered_as_stored_while_the_shared_cache_is_down(
     assert f"panel:{attempt.pk}" in versioned_cache._pending()
     assert "cache versions not written" in caplog.text
     versioned_cache._pending().clear()
+
+
+class ChainEnd:
+    """Put last in the middleware: marks every answer that went through the whole chain."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Chain-End"] = "seen"
+        return response
+
+
+def test_the_run_time_routes_are_answered_before_the_cookie_middleware(launched, settings):
+    """Authorised by the launch token alone: the session, CSRF, authentication and message
+    middleware never see them, nor does a cookie sent with them (the LMS's session here)."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.ChainEnd"]
+    _, token = launched
+    client = lms_client()
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    body = {"token": token, "activity": ACTIVITY, "sequence": 1, "changes": {}}
+    for name in ("local_session", "local_activity", "local_commit"):
+        response = post(client, name, body)
+        assert response.status_code == 200, name
+        assert "X-Chain-End" not in response, name
+        assert not response.cookies, name
+    assert client.get("/play/local/nothing/")["X-Chain-End"] == "seen"  # the LMS's own 404
+    assert client.get("/learn/")["X-Chain-End"] == "seen"
